@@ -1,0 +1,876 @@
+"""Campaigns measured against control groups: plan, check, measure, pool.
+
+The functions follow the order of work in a campaign test:
+
+1. **Plan** — :func:`sample_size_proportions`, :func:`sample_size_means`,
+   :func:`power_proportions`, :func:`minimum_detectable_effect`: how large the
+   groups must be, or what the smallest effect is that a given split can see.
+2. **Check** — :func:`srm_test`: is the treatment/control split what was
+   planned (sample-ratio mismatch)? If not, stop: the randomisation is broken.
+3. **Measure one campaign** — :func:`compare_proportions` (conversion),
+   :func:`compare_means` (revenue per customer, Welch), :func:`bootstrap_ci`,
+   :func:`cuped` (variance reduction with a pre-period covariate) and
+   :func:`campaign_roi` (incremental margin, cost and return in euros).
+4. **Many campaigns** — :func:`compare_by` (one row per campaign),
+   :func:`adjust_pvalues` (Holm, Benjamini–Hochberg) and :func:`pool_effects`
+   (fixed and random-effects meta-analysis).
+
+Conventions: "treatment" is the group that got the message, "control" the group
+kept aside. Differences are always *treatment minus control*. Money is in the
+units of the input (euros in the course data). Every result is a small frozen
+dataclass or a DataFrame; nothing is printed.
+
+References
+----------
+Cohen, J. (1988). *Statistical Power Analysis for the Behavioral Sciences*, 2nd ed.
+Cohen, J. (1992). A power primer. *Psychological Bulletin* 112(1), 155–159.
+Fleiss, J. L., Levin, B. & Paik, M. C. (2003). *Statistical Methods for Rates and
+Proportions*, 3rd ed., ch. 4 (sample size for two proportions).
+Kohavi, R., Tang, D. & Xu, Y. (2020). *Trustworthy Online Controlled Experiments*,
+Cambridge University Press (sample-ratio mismatch, ch. 21).
+Deng, A., Xu, Y., Kohavi, R. & Walker, T. (2013). Improving the sensitivity of online
+controlled experiments by utilizing pre-experiment data (CUPED). *WSDM '13*.
+Efron, B. & Tibshirani, R. (1993). *An Introduction to the Bootstrap*.
+Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+*Scandinavian Journal of Statistics* 6, 65–70.
+Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate.
+*JRSS B* 57(1), 289–300.
+DerSimonian, R. & Laird, N. (1986). Meta-analysis in clinical trials.
+*Controlled Clinical Trials* 7, 177–188.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+__all__ = [
+    "sample_size_proportions",
+    "sample_size_means",
+    "power_proportions",
+    "power_means",
+    "minimum_detectable_effect",
+    "SRMResult",
+    "srm_test",
+    "ComparisonResult",
+    "compare_proportions",
+    "compare_means",
+    "BootstrapResult",
+    "bootstrap_ci",
+    "CupedResult",
+    "cuped",
+    "RoiResult",
+    "campaign_roi",
+    "compare_by",
+    "adjust_pvalues",
+    "PooledResult",
+    "pool_effects",
+]
+
+
+# ----------------------------------------------------------------------------
+# input checks shared by the module
+# ----------------------------------------------------------------------------
+def _check_probability(name: str, value: float, open_interval: bool = True) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value < 0 or value > 1 or (open_interval and value in (0.0, 1.0)):
+        interval = "strictly between 0 and 1" if open_interval else "between 0 and 1"
+        raise ValueError(f"{name} must be a proportion {interval}; got {value!r}")
+    return value
+
+
+def _check_alternative(alternative: str) -> str:
+    if alternative not in {"two-sided", "larger", "smaller"}:
+        raise ValueError(f"alternative must be 'two-sided', 'larger' or 'smaller'; got {alternative!r}")
+    return alternative
+
+
+def _check_positive(name: str, value: float) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number; got {value!r}")
+    return value
+
+
+def _as_values(name: str, values) -> np.ndarray:
+    """1-D float array; raises on empty input or missing values (never drops them)."""
+    arr = np.asarray(values, dtype=float).ravel()
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty: a group of size zero cannot be compared")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        where = np.flatnonzero(bad)[:3].tolist()
+        raise ValueError(
+            f"{name} has {int(bad.sum())} missing or infinite values of {arr.size} "
+            f"(e.g. at positions {where}); fill or remove them explicitly first"
+        )
+    return arr
+
+
+def _z_crit(alpha: float, alternative: str) -> float:
+    return stats.norm.isf(alpha / 2 if alternative == "two-sided" else alpha)
+
+
+# ----------------------------------------------------------------------------
+# 1. planning
+# ----------------------------------------------------------------------------
+def power_proportions(p_control: float, p_treatment: float, n_control: float, ratio: float = 1.0,
+                      alpha: float = 0.05, alternative: str = "two-sided", variance: str = "pooled") -> float:
+    """Power of the two-proportion z-test for given group sizes.
+
+    Parameters
+    ----------
+    p_control, p_treatment : float
+        Conversion rates (shares, 0–1) assumed in the control and treatment group.
+    n_control : float
+        Customers in the control group; the treatment group has ``ratio * n_control``.
+    ratio : float
+        Treatment size / control size (e.g. 19 for a 5 % control group).
+    alpha : float
+        Significance level.
+    alternative : {"two-sided", "larger", "smaller"}
+        As in the test that will be run. Two-sided power counts only the tail in
+        the direction of the effect (as R's ``power.prop.test`` with ``strict=FALSE``).
+    variance : {"pooled", "unpooled"}
+        ``"pooled"``: the null-hypothesis variance uses the pooled rate (Fleiss,
+        Levin & Paik 2003, eq. 4.14; with ``ratio=1`` identical to R's
+        ``power.prop.test``). ``"unpooled"``: both terms use the separate rates.
+
+    Returns
+    -------
+    float
+        Probability (0–1) of a significant result if the assumed rates are true.
+    """
+    p_c = _check_probability("p_control", p_control)
+    p_t = _check_probability("p_treatment", p_treatment)
+    n_c = _check_positive("n_control", n_control)
+    k = _check_positive("ratio", ratio)
+    _check_alternative(alternative)
+    delta = abs(p_t - p_c)
+    sd_alt = np.sqrt(p_c * (1 - p_c) / n_c + p_t * (1 - p_t) / (k * n_c))
+    sd_null = _sd_null(p_c, p_t, n_c, k, variance)
+    z = (delta - _z_crit(alpha, alternative) * sd_null) / sd_alt
+    return float(stats.norm.cdf(z))
+
+
+def _sd_null(p_c: float, p_t: float, n_c: float, k: float, variance: str) -> float:
+    if variance == "pooled":
+        p_bar = (p_c + k * p_t) / (1 + k)
+        return float(np.sqrt(p_bar * (1 - p_bar) * (1 / n_c + 1 / (k * n_c))))
+    if variance == "unpooled":
+        return float(np.sqrt(p_c * (1 - p_c) / n_c + p_t * (1 - p_t) / (k * n_c)))
+    raise ValueError(f"variance must be 'pooled' or 'unpooled'; got {variance!r}")
+
+
+def sample_size_proportions(p_control: float, p_treatment: float, alpha: float = 0.05, power: float = 0.8,
+                            ratio: float = 1.0, alternative: str = "two-sided",
+                            variance: str = "pooled") -> float:
+    """Customers needed in the **control** group to detect a change in conversion.
+
+    Closed-form normal-approximation formula (Fleiss, Levin & Paik 2003, eq. 4.14)::
+
+        n_c = [z_a * sqrt(p̄ q̄ (1 + 1/k)) + z_b * sqrt(p_c q_c + p_t q_t / k)]² / (p_t − p_c)²
+
+    with ``k = ratio`` and ``p̄ = (p_c + k p_t) / (1 + k)`` the **pooled** rate under
+    the null hypothesis. With ``ratio=1`` this is exactly R's ``power.prop.test``
+    (its help page: p = 0.50 vs 0.75, power 0.90 → n = 76.7 per group). With
+    ``variance="unpooled"`` both terms use ``p_c q_c + p_t q_t / k``, which equals
+    statsmodels' ``NormalIndPower`` with the effect size standardised by the
+    unpooled standard deviation. No continuity correction.
+
+    Parameters
+    ----------
+    p_control, p_treatment : float
+        Expected conversion rates (0–1, exclusive) without and with the message.
+    alpha, power : float
+        Significance level and wanted power.
+    ratio : float
+        Treatment size / control size: a 5 % control group is ``ratio=19``.
+    alternative : {"two-sided", "larger", "smaller"}
+    variance : {"pooled", "unpooled"}
+
+    Returns
+    -------
+    float
+        Customers in the control group, **not rounded** (round up to plan; the
+        treatment group needs ``ratio`` times as many).
+    """
+    p_c = _check_probability("p_control", p_control)
+    p_t = _check_probability("p_treatment", p_treatment)
+    _check_probability("alpha", alpha)
+    _check_probability("power", power)
+    k = _check_positive("ratio", ratio)
+    _check_alternative(alternative)
+    if p_c == p_t:
+        raise ValueError("p_control and p_treatment are equal: no effect to detect needs infinitely many customers")
+    z_a, z_b = _z_crit(alpha, alternative), stats.norm.ppf(power)
+    sd_null = _sd_null(p_c, p_t, 1.0, k, variance)
+    sd_alt = np.sqrt(p_c * (1 - p_c) + p_t * (1 - p_t) / k)
+    return float((z_a * sd_null + z_b * sd_alt) ** 2 / (p_t - p_c) ** 2)
+
+
+def power_means(effect: float, sd: float, n_control: float, ratio: float = 1.0, alpha: float = 0.05,
+                alternative: str = "two-sided", method: str = "t") -> float:
+    """Power of the two-sample test of means (t: noncentral t; normal: z approximation).
+
+    ``effect`` and ``sd`` are in the outcome's units (e.g. euros per customer).
+    Two-sided power includes both rejection tails, as statsmodels' ``TTestIndPower``.
+    """
+    _check_positive("sd", sd)
+    n_c = _check_positive("n_control", n_control)
+    k = _check_positive("ratio", ratio)
+    _check_alternative(alternative)
+    n_t = k * n_c
+    d = effect / sd
+    if alternative == "smaller":
+        d = -d
+    ncp = d * np.sqrt(n_c * n_t / (n_c + n_t))
+    if method == "normal":
+        crit = _z_crit(alpha, alternative)
+        upper = stats.norm.sf(crit - ncp)
+        lower = stats.norm.cdf(-crit - ncp) if alternative == "two-sided" else 0.0
+    elif method == "t":
+        df = n_c + n_t - 2
+        if df <= 0:
+            raise ValueError(f"n_control={n_control} with ratio={ratio} leaves no degrees of freedom")
+        crit = stats.t.isf(alpha / 2 if alternative == "two-sided" else alpha, df)
+        upper = stats.nct.sf(crit, df, ncp)
+        lower = stats.nct.cdf(-crit, df, ncp) if alternative == "two-sided" else 0.0
+    else:
+        raise ValueError(f"method must be 't' or 'normal'; got {method!r}")
+    return float(upper + lower)
+
+
+def sample_size_means(effect: float, sd: float, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0,
+                      alternative: str = "two-sided", method: str = "t") -> float:
+    """Customers needed in the **control** group to detect a difference in means.
+
+    Parameters
+    ----------
+    effect : float
+        The difference in means to detect, in the outcome's units (euros of
+        revenue per customer, say). ``effect / sd`` is Cohen's *d*.
+    sd : float
+        Standard deviation of the outcome per customer (same units).
+    alpha, power, ratio, alternative
+        As in :func:`sample_size_proportions`.
+    method : {"t", "normal"}
+        ``"t"`` solves the exact noncentral-t power equation (as statsmodels'
+        ``TTestIndPower``; Cohen 1988, ch. 2); ``"normal"`` is the closed form
+        ``n_c = (z_a + z_b)² sd² (1 + 1/k) / effect²``.
+
+    Returns
+    -------
+    float
+        Customers in the control group, not rounded. Cohen's (1992) table gives
+        the t solution rounded to the nearest integer: d = 0.2 / 0.5 / 0.8 →
+        393 / 64 / 26 per group at α = 0.05, power 0.80.
+    """
+    if not np.isfinite(effect) or effect == 0:
+        raise ValueError(f"effect must be a non-zero number; got {effect!r}")
+    _check_positive("sd", sd)
+    _check_probability("alpha", alpha)
+    _check_probability("power", power)
+    k = _check_positive("ratio", ratio)
+    _check_alternative(alternative)
+    z_a, z_b = _z_crit(alpha, alternative), stats.norm.ppf(power)
+    n_normal = (z_a + z_b) ** 2 * sd**2 * (1 + 1 / k) / effect**2
+    if method == "normal":
+        return float(n_normal)
+    if method != "t":
+        raise ValueError(f"method must be 't' or 'normal'; got {method!r}")
+    eff = abs(effect) if alternative == "two-sided" else (effect if alternative == "larger" else -effect)
+    if eff <= 0:
+        raise ValueError(f"effect {effect!r} points against alternative={alternative!r}")
+
+    def gap(n: float) -> float:
+        return power_means(eff, sd, n, ratio, alpha, "larger" if alternative != "two-sided" else "two-sided") - power
+
+    low = 3.0 / (1 + k)  # one degree of freedom
+    high = n_normal * 2 + 10
+    if gap(low) > 0:
+        return float(low)
+    return float(optimize.brentq(gap, low, high, xtol=1e-10))
+
+
+def minimum_detectable_effect(n_control: float, n_treatment: float | None = None, *, sd: float | None = None,
+                              p_control: float | None = None, alpha: float = 0.05, power: float = 0.8,
+                              alternative: str = "two-sided", variance: str = "pooled") -> float:
+    """Smallest true effect that a split detects with the wanted power.
+
+    Give ``sd`` for a difference in means (returns the effect in the outcome's
+    units, normal approximation ``(z_a + z_b) sd sqrt(1/n_c + 1/n_t)``), or
+    ``p_control`` for a conversion rate (returns the **absolute** increase in the
+    rate, in shares, solved exactly from :func:`power_proportions`).
+
+    Parameters
+    ----------
+    n_control, n_treatment : float
+        Group sizes. ``n_treatment`` defaults to ``n_control``.
+    sd : float, optional
+        Standard deviation per customer of the outcome (euros).
+    p_control : float, optional
+        Conversion rate of the control group (0–1).
+
+    Returns
+    -------
+    float
+        The minimum detectable effect (MDE).
+    """
+    n_c = _check_positive("n_control", n_control)
+    n_t = n_c if n_treatment is None else _check_positive("n_treatment", n_treatment)
+    _check_probability("alpha", alpha)
+    _check_probability("power", power)
+    _check_alternative(alternative)
+    if (sd is None) == (p_control is None):
+        raise ValueError("give exactly one of sd (difference in means) or p_control (conversion rate)")
+    z_a, z_b = _z_crit(alpha, alternative), stats.norm.ppf(power)
+    if sd is not None:
+        _check_positive("sd", sd)
+        return float((z_a + z_b) * sd * np.sqrt(1 / n_c + 1 / n_t))
+    p_c = _check_probability("p_control", p_control)
+    k = n_t / n_c
+
+    def gap(delta: float) -> float:
+        return power_proportions(p_c, p_c + delta, n_c, k, alpha, "two-sided" if alternative == "two-sided"
+                                 else "larger", variance) - power
+
+    high = 1 - p_c - 1e-12
+    if gap(high) < 0:
+        raise ValueError(f"even a rise from {p_c:.3f} to 1 is not detectable with n_control={n_c:g}, n_treatment={n_t:g}")
+    return float(optimize.brentq(gap, 1e-12, high, xtol=1e-12))
+
+
+# ----------------------------------------------------------------------------
+# 2. checking the split
+# ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SRMResult:
+    """Sample-ratio-mismatch test: chi-square goodness of fit of the group counts."""
+
+    statistic: float
+    p_value: float
+    df: int
+    observed: tuple[int, ...]
+    expected: tuple[float, ...]
+    alpha: float
+
+    @property
+    def mismatch(self) -> bool:
+        """True when the split differs from the plan beyond chance (``p_value < alpha``)."""
+        return self.p_value < self.alpha
+
+
+def srm_test(counts, expected_shares, alpha: float = 0.001) -> SRMResult:
+    """Check that the groups have the planned sizes (sample-ratio mismatch, SRM).
+
+    A chi-square goodness-of-fit test of the observed group counts against the
+    planned shares (Kohavi, Tang & Xu 2020, ch. 21). Run it *before* measuring
+    anything: a mismatch means the assignment or the data pipeline is broken and
+    no effect estimate can be trusted. The customary threshold is p < 0.001,
+    because the test is run on every experiment and a false alarm is costly.
+
+    Parameters
+    ----------
+    counts : sequence of int or Series
+        Customers per group, e.g. ``[n_treatment, n_control]``.
+    expected_shares : sequence of float
+        The planned shares, in the same order; must sum to 1.
+    alpha : float
+        Threshold below which :attr:`SRMResult.mismatch` is True.
+
+    Returns
+    -------
+    SRMResult
+        ``statistic``, ``p_value``, degrees of freedom, observed and expected counts.
+    """
+    obs = np.asarray(counts, dtype=float).ravel()
+    shares = np.asarray(expected_shares, dtype=float).ravel()
+    if obs.size != shares.size:
+        raise ValueError(f"counts has {obs.size} groups but expected_shares has {shares.size}: lengths must match")
+    if obs.size < 2:
+        raise ValueError("srm_test needs at least two groups")
+    if (obs < 0).any() or not np.all(np.isfinite(obs)) or np.any(obs != np.round(obs)):
+        raise ValueError(f"counts must be non-negative whole numbers; got {obs.tolist()}")
+    if obs.sum() == 0:
+        raise ValueError("all groups are of size zero")
+    if (shares <= 0).any() or (shares >= 1).any() or not np.isclose(shares.sum(), 1.0, atol=1e-6):
+        raise ValueError(f"expected_shares must be proportions in (0, 1) that sum to 1; got {shares.tolist()}")
+    expected = shares / shares.sum() * obs.sum()
+    stat, p = stats.chisquare(obs, expected)
+    return SRMResult(float(stat), float(p), int(obs.size - 1), tuple(int(c) for c in obs),
+                     tuple(float(e) for e in expected), float(alpha))
+
+
+# ----------------------------------------------------------------------------
+# 3. measuring one campaign
+# ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ComparisonResult:
+    """Treatment minus control, with a confidence interval and a test.
+
+    ``difference`` is in the outcome's units (shares for conversion, euros for
+    revenue); ``relative_difference`` is ``difference / control`` (a share).
+    """
+
+    difference: float
+    relative_difference: float
+    ci_low: float
+    ci_high: float
+    statistic: float
+    p_value: float
+    treatment: float
+    control: float
+    std_error: float
+    n_treatment: int
+    n_control: int
+    alpha: float
+    method: str
+
+
+def _check_n(name: str, n) -> int:
+    if not float(n).is_integer() or n < 0:
+        raise ValueError(f"{name} must be a whole number of customers; got {n!r}")
+    if n == 0:
+        raise ValueError(f"{name} is 0: a group of size zero cannot be compared")
+    return int(n)
+
+
+def compare_proportions(successes_treatment: int, n_treatment: int, successes_control: int, n_control: int,
+                        alpha: float = 0.05) -> ComparisonResult:
+    """Difference in conversion rates with a Wald interval and a pooled z-test.
+
+    The interval is the unpooled Wald interval ``d ± z sqrt(p_t q_t / n_t + p_c q_c / n_c)``
+    (statsmodels ``confint_proportions_2indep(method="wald")``); the test statistic
+    uses the pooled rate under the null, as ``statsmodels.stats.proportion.proportions_ztest``
+    (Fleiss, Levin & Paik 2003, ch. 2). Fine for campaign-sized groups (dozens of
+    conversions per group); for tiny groups use an exact test.
+
+    Returns
+    -------
+    ComparisonResult
+        ``difference`` in shares (0.012 = 1.2 percentage points), ``relative_difference``
+        as a share of the control rate.
+    """
+    n_t, n_c = _check_n("n_treatment", n_treatment), _check_n("n_control", n_control)
+    for name, s, n in (("successes_treatment", successes_treatment, n_t), ("successes_control", successes_control, n_c)):
+        if not float(s).is_integer() or s < 0 or s > n:
+            raise ValueError(f"{name} must be a whole number between 0 and its group size {n}; got {s!r}")
+    _check_probability("alpha", alpha)
+    p_t, p_c = successes_treatment / n_t, successes_control / n_c
+    diff = p_t - p_c
+    se = np.sqrt(p_t * (1 - p_t) / n_t + p_c * (1 - p_c) / n_c)
+    p_pool = (successes_treatment + successes_control) / (n_t + n_c)
+    se0 = np.sqrt(p_pool * (1 - p_pool) * (1 / n_t + 1 / n_c))
+    z = diff / se0 if se0 > 0 else 0.0
+    pval = float(2 * stats.norm.sf(abs(z))) if se0 > 0 else 1.0
+    zc = _z_crit(alpha, "two-sided")
+    rel = diff / p_c if p_c > 0 else np.nan
+    return ComparisonResult(float(diff), float(rel), float(diff - zc * se), float(diff + zc * se), float(z), pval,
+                            float(p_t), float(p_c), float(se), n_t, n_c, float(alpha), "z-test (pooled), Wald CI")
+
+
+def compare_means(values_treatment, values_control, alpha: float = 0.05) -> ComparisonResult:
+    """Difference in means (e.g. revenue per customer) with Welch's t-test and interval.
+
+    Welch (1947): no equal-variance assumption, Welch–Satterthwaite degrees of
+    freedom; identical to ``scipy.stats.ttest_ind(equal_var=False)``. With
+    revenue (many zeros, a long tail) the t interval is still fine for groups of
+    thousands; check it with :func:`bootstrap_ci`.
+
+    Parameters
+    ----------
+    values_treatment, values_control : array-like
+        One value per customer (euros); missing values raise an error.
+    """
+    y_t, y_c = _as_values("values_treatment", values_treatment), _as_values("values_control", values_control)
+    if y_t.size < 2 or y_c.size < 2:
+        raise ValueError(f"each group needs at least 2 customers; got {y_t.size} treatment and {y_c.size} control")
+    _check_probability("alpha", alpha)
+    m_t, m_c = y_t.mean(), y_c.mean()
+    v_t, v_c = y_t.var(ddof=1) / y_t.size, y_c.var(ddof=1) / y_c.size
+    se = np.sqrt(v_t + v_c)
+    diff = m_t - m_c
+    if se == 0:
+        t_stat, pval, tc = 0.0 if diff == 0 else np.sign(diff) * np.inf, 1.0 if diff == 0 else 0.0, 0.0
+    else:
+        df = (v_t + v_c) ** 2 / (v_t**2 / (y_t.size - 1) + v_c**2 / (y_c.size - 1))
+        t_stat = diff / se
+        pval = float(2 * stats.t.sf(abs(t_stat), df))
+        tc = stats.t.isf(alpha / 2, df)
+    rel = diff / m_c if m_c != 0 else np.nan
+    return ComparisonResult(float(diff), float(rel), float(diff - tc * se), float(diff + tc * se), float(t_stat),
+                            float(pval), float(m_t), float(m_c), float(se), int(y_t.size), int(y_c.size),
+                            float(alpha), "Welch t-test")
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    """A bootstrap estimate: the statistic on the data, percentile interval, bootstrap SE."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    std_error: float
+    n_resamples: int
+    alpha: float
+
+
+_STATISTICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "mean": lambda a: a.mean(axis=-1),
+    "median": lambda a: np.median(a, axis=-1),
+}
+
+
+def bootstrap_ci(values_treatment, values_control=None, statistic: str | Callable = "mean", n_resamples: int = 2000,
+                 alpha: float = 0.05, random_state: int | None = 0, batch_size: int | None = None) -> BootstrapResult:
+    """Percentile bootstrap interval of a statistic, or of its treatment − control difference.
+
+    Each group is resampled with replacement separately (Efron & Tibshirani 1993,
+    ch. 13); the interval is the ``alpha/2`` and ``1 − alpha/2`` percentiles of the
+    resampled statistics. Resampling is vectorised and done in batches so a
+    million customers fit in memory.
+
+    Parameters
+    ----------
+    values_treatment : array-like
+        Values per customer (euros, 0/1, …).
+    values_control : array-like, optional
+        If given, the statistic is ``stat(treatment) − stat(control)``.
+    statistic : {"mean", "median"} or callable
+        A callable receives a 2-D array (resamples × customers) and must reduce
+        the last axis.
+    n_resamples : int
+        Number of bootstrap resamples (2,000 is plenty for a 95 % interval).
+    random_state : int, optional
+        Seed: the same seed gives the same interval.
+    """
+    func = _STATISTICS.get(statistic) if isinstance(statistic, str) else statistic
+    if func is None:
+        raise ValueError(f"statistic must be 'mean', 'median' or a callable; got {statistic!r}")
+    if int(n_resamples) < 100:
+        raise ValueError(f"n_resamples must be at least 100; got {n_resamples!r}")
+    _check_probability("alpha", alpha)
+    groups = [_as_values("values_treatment", values_treatment)]
+    if values_control is not None:
+        groups.append(_as_values("values_control", values_control))
+    rng = np.random.default_rng(random_state)
+    n_max = max(g.size for g in groups)
+    batch = batch_size or max(1, min(n_resamples, 20_000_000 // n_max))
+    draws = []
+    for sign, g in zip((1.0, -1.0), groups):
+        out = np.empty(n_resamples)
+        for start in range(0, n_resamples, batch):
+            stop = min(start + batch, n_resamples)
+            idx = rng.integers(0, g.size, size=(stop - start, g.size))
+            out[start:stop] = func(g[idx])
+        draws.append(sign * out)
+    boot = np.sum(draws, axis=0)
+    estimate = float(func(groups[0][None, :])[0] - (func(groups[1][None, :])[0] if len(groups) == 2 else 0.0))
+    low, high = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
+    return BootstrapResult(estimate, float(low), float(high), float(boot.std(ddof=1)), int(n_resamples), float(alpha))
+
+
+@dataclass(frozen=True)
+class CupedResult:
+    """CUPED-adjusted outcomes and how much variance the covariate removed."""
+
+    adjusted: np.ndarray
+    theta: float
+    variance_reduction: float
+
+
+def cuped(values, covariate, theta: float | None = None) -> CupedResult:
+    """Reduce the variance of an outcome with a pre-period covariate (CUPED).
+
+    ``adjusted = y − θ (x − mean(x))`` with ``θ = cov(y, x) / var(x)`` estimated
+    on **both groups together** (Deng, Xu, Kohavi & Walker 2013). Because ``x``
+    is measured before the campaign it is unaffected by it, so the difference of
+    the adjusted means estimates the same effect with a variance smaller by the
+    factor ``1 − corr(y, x)²``. Compare the adjusted values with
+    :func:`compare_means`.
+
+    Parameters
+    ----------
+    values : array-like
+        The outcome per customer (e.g. revenue in the response window, euros).
+    covariate : array-like
+        The same customers' pre-period value (e.g. spend in the 90 days before
+        the send date, euros), in the same order.
+    theta : float, optional
+        Use a given θ instead of estimating it.
+
+    Returns
+    -------
+    CupedResult
+        ``adjusted`` (same order as the input), ``theta`` and
+        ``variance_reduction`` (share of the variance removed, 0–1).
+    """
+    y = _as_values("values", values)
+    x = _as_values("covariate", covariate)
+    if y.size != x.size:
+        raise ValueError(f"values has {y.size} rows but covariate has {x.size}: lengths must match")
+    if theta is None:
+        vx = x.var(ddof=1)
+        if vx == 0:
+            raise ValueError("covariate is constant: it cannot explain any variance")
+        theta = float(np.cov(y, x, ddof=1)[0, 1] / vx)
+    adjusted = y - theta * (x - x.mean())
+    vy = y.var(ddof=1)
+    reduction = float(1 - adjusted.var(ddof=1) / vy) if vy > 0 else 0.0
+    return CupedResult(adjusted, float(theta), reduction)
+
+
+@dataclass(frozen=True)
+class RoiResult:
+    """What a campaign earned, in euros, with intervals.
+
+    ``incremental_margin`` is the margin the message caused over all contacted
+    customers; ``profit = incremental_margin − cost``; ``roi = profit / cost``
+    (0.5 = each euro spent came back with 50 cents on top; −1 = all lost).
+    """
+
+    incremental_revenue: float
+    incremental_margin: float
+    margin_ci_low: float
+    margin_ci_high: float
+    cost: float
+    profit: float
+    profit_ci_low: float
+    profit_ci_high: float
+    roi: float
+    roi_ci_low: float
+    roi_ci_high: float
+
+
+def campaign_roi(margin_effect, n_contacted: int, cost_per_contact: float, fixed_cost: float = 0.0,
+                 revenue_effect=None) -> RoiResult:
+    """Incremental margin, cost, profit and return on investment of a campaign.
+
+    Parameters
+    ----------
+    margin_effect : ComparisonResult, BootstrapResult or float
+        Margin per customer, treatment minus control (euros per customer). A
+        result object carries its interval (``ci_low``/``ci_high``), which is
+        scaled to the whole campaign; a float gives a point estimate only.
+    n_contacted : int
+        Customers who got the message.
+    cost_per_contact : float
+        Euros per message sent.
+    fixed_cost : float
+        Euros of fixed cost (design, set-up).
+    revenue_effect : ComparisonResult, BootstrapResult or float, optional
+        Revenue per customer, treatment minus control (euros), for the revenue line.
+
+    Notes
+    -----
+    Margin, not revenue, pays for a campaign: ROI on revenue flatters it.
+    Profit and ROI are linear in the margin effect, so their intervals are the
+    margin interval shifted and scaled.
+    """
+    def parts(effect):
+        if hasattr(effect, "difference"):
+            return effect.difference, effect.ci_low, effect.ci_high
+        if hasattr(effect, "estimate"):
+            return effect.estimate, effect.ci_low, effect.ci_high
+        value = float(effect)
+        return value, np.nan, np.nan
+
+    n = _check_n("n_contacted", n_contacted)
+    if cost_per_contact < 0 or fixed_cost < 0:
+        raise ValueError(f"costs must be non-negative; got cost_per_contact={cost_per_contact}, fixed_cost={fixed_cost}")
+    m, m_lo, m_hi = (v * n for v in parts(margin_effect))
+    revenue = parts(revenue_effect)[0] * n if revenue_effect is not None else np.nan
+    cost = n * cost_per_contact + fixed_cost
+    profit, p_lo, p_hi = m - cost, m_lo - cost, m_hi - cost
+    roi = (lambda v: v / cost if cost > 0 else np.nan)
+    return RoiResult(float(revenue), float(m), float(m_lo), float(m_hi), float(cost), float(profit), float(p_lo),
+                     float(p_hi), float(roi(profit)), float(roi(p_lo)), float(roi(p_hi)))
+
+
+def compare_by(df: pd.DataFrame, by: str | Sequence[str] = "campaign_id", outcome: str = "converted",
+               group: str = "group", treatment: str = "treatment", control: str = "control",
+               kind: str = "proportion", alpha: float = 0.05) -> pd.DataFrame:
+    """Treatment vs control for every campaign (or segment) at once, vectorised.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per customer and campaign (e.g. ``campaign_members``).
+    by : str or list of str
+        Column(s) that define a campaign.
+    outcome : str
+        0/1 column for ``kind="proportion"`` (z-test as :func:`compare_proportions`),
+        numeric column (euros) for ``kind="mean"`` (Welch as :func:`compare_means`).
+    group, treatment, control : str
+        Group column and its two labels; other labels raise an error.
+
+    Returns
+    -------
+    DataFrame
+        One row per campaign: ``n_treatment``, ``n_control``, ``treatment``, ``control``
+        (rates or means), ``difference``, ``relative_difference``, ``std_error``,
+        ``ci_low``, ``ci_high``, ``statistic``, ``p_value``.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in [*by, outcome, group] if c not in df.columns]
+    if missing:
+        raise ValueError(f"compare_by: columns {missing} not in the data (columns are {list(df.columns)[:12]})")
+    labels = df[group]
+    bad = ~labels.isin([treatment, control])
+    if bad.any():
+        raise ValueError(f"column {group!r} must be {treatment!r} or {control!r}; {int(bad.sum())} rows are not, "
+                         f"e.g. {labels[bad].astype(str).unique()[:3].tolist()}")
+    y = pd.to_numeric(df[outcome], errors="coerce")
+    if y.isna().any():
+        raise ValueError(f"column {outcome!r} has {int(y.isna().sum())} missing or non-numeric values")
+    if kind == "proportion" and not y.isin([0, 1]).all():
+        bad_y = ~y.isin([0, 1])
+        raise ValueError(f"column {outcome!r} must be 0/1 for kind='proportion'; {int(bad_y.sum())} rows are not, "
+                         f"e.g. {y[bad_y].unique()[:3].tolist()}")
+    if kind not in {"proportion", "mean"}:
+        raise ValueError(f"kind must be 'proportion' or 'mean'; got {kind!r}")
+    work = df[by].copy()
+    work["_y"] = y.to_numpy(dtype=float)
+    work["_g"] = np.where(labels == treatment, "t", "c")
+    agg = work.groupby([*by, "_g"], observed=True)["_y"].agg(["size", "mean", "var", "sum"]).unstack("_g")
+    n_t, n_c = agg[("size", "t")], agg[("size", "c")]
+    if n_t.isna().any() or n_c.isna().any():
+        empty = agg.index[n_t.isna() | n_c.isna()].tolist()[:3]
+        raise ValueError(f"a group of size zero: campaigns {empty} lack a treatment or a control group")
+    m_t, m_c = agg[("mean", "t")], agg[("mean", "c")]
+    diff = m_t - m_c
+    zc = _z_crit(alpha, "two-sided")
+    if kind == "proportion":
+        se = np.sqrt(m_t * (1 - m_t) / n_t + m_c * (1 - m_c) / n_c)
+        pool = (agg[("sum", "t")] + agg[("sum", "c")]) / (n_t + n_c)
+        se0 = np.sqrt(pool * (1 - pool) * (1 / n_t + 1 / n_c))
+        stat = (diff / se0).where(se0 > 0, 0.0)
+        pval = pd.Series(2 * stats.norm.sf(np.abs(stat)), index=agg.index)
+        half = zc * se
+    else:
+        v_t, v_c = agg[("var", "t")] / n_t, agg[("var", "c")] / n_c
+        se = np.sqrt(v_t + v_c)
+        dof = (v_t + v_c) ** 2 / (v_t**2 / (n_t - 1) + v_c**2 / (n_c - 1))
+        stat = diff / se
+        pval = pd.Series(2 * stats.t.sf(np.abs(stat), dof), index=agg.index)
+        half = stats.t.isf(alpha / 2, dof) * se
+    out = pd.DataFrame({
+        "n_treatment": n_t.astype("int64"), "n_control": n_c.astype("int64"),
+        "treatment": m_t, "control": m_c, "difference": diff,
+        "relative_difference": diff / m_c.where(m_c != 0),
+        "std_error": se, "ci_low": diff - half, "ci_high": diff + half,
+        "statistic": stat, "p_value": pval,
+    })
+    out.columns.name = None
+    return out.reset_index()
+
+
+# ----------------------------------------------------------------------------
+# 4. many campaigns
+# ----------------------------------------------------------------------------
+def adjust_pvalues(p_values, method: str = "holm") -> np.ndarray:
+    """Adjust p-values for testing many campaigns at once.
+
+    ``"holm"`` (Holm 1979) controls the family-wise error rate: the chance of
+    even one false "success". ``"fdr_bh"`` (Benjamini & Hochberg 1995) controls
+    the false discovery rate: the expected share of false successes among the
+    declared ones. ``"bonferroni"`` multiplies by the number of tests. Results
+    equal ``statsmodels.stats.multitest.multipletests``.
+
+    Returns
+    -------
+    ndarray
+        Adjusted p-values in the input order; compare them with alpha.
+    """
+    p = np.asarray(p_values, dtype=float).ravel()
+    if p.size == 0:
+        raise ValueError("p_values is empty")
+    bad = ~np.isfinite(p) | (p < 0) | (p > 1)
+    if bad.any():
+        raise ValueError(f"p_values must lie in [0, 1]; {int(bad.sum())} do not, e.g. {p[bad][:3].tolist()}")
+    m = p.size
+    order = np.argsort(p, kind="stable")
+    ps = p[order]
+    if method == "bonferroni":
+        adj_sorted = np.minimum(ps * m, 1.0)
+    elif method == "holm":
+        adj_sorted = np.minimum(np.maximum.accumulate(ps * (m - np.arange(m))), 1.0)
+    elif method == "fdr_bh":
+        adj_sorted = np.minimum(np.minimum.accumulate((ps * m / np.arange(1, m + 1))[::-1])[::-1], 1.0)
+    else:
+        raise ValueError(f"method must be 'holm', 'fdr_bh' or 'bonferroni'; got {method!r}")
+    out = np.empty(m)
+    out[order] = adj_sorted
+    return out
+
+
+@dataclass(frozen=True)
+class PooledResult:
+    """A meta-analytic pooled effect and the heterogeneity between campaigns."""
+
+    estimate: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    statistic: float
+    p_value: float
+    tau2: float
+    q: float
+    q_p_value: float
+    i2: float
+    k: int
+    method: str
+    weights: np.ndarray
+
+
+def pool_effects(estimates, std_errors, method: str = "random", alpha: float = 0.05) -> PooledResult:
+    """Pool the effects of several campaigns (inverse-variance meta-analysis).
+
+    ``"fixed"``: every campaign estimates the same true effect; weights
+    ``1 / se²``. ``"random"``: true effects vary between campaigns with variance
+    τ² (DerSimonian & Laird 1986 moment estimator); weights ``1 / (se² + τ²)``.
+    The result equals ``statsmodels.stats.meta_analysis.combine_effects``
+    (``method_re="chi2"``).
+
+    Parameters
+    ----------
+    estimates, std_errors : array-like
+        One effect and its standard error per campaign (same units, e.g. shares
+        of conversion or euros per customer).
+
+    Returns
+    -------
+    PooledResult
+        Pooled ``estimate``, ``std_error``, interval, z and p, ``tau2``, Cochran's
+        ``q`` and its p-value, ``i2`` (share of variation due to real differences
+        between campaigns, 0–1), ``k`` campaigns and the normalised ``weights``.
+    """
+    y = _as_values("estimates", estimates)
+    se = _as_values("std_errors", std_errors)
+    if y.size != se.size:
+        raise ValueError(f"estimates has {y.size} values but std_errors has {se.size}: lengths must match")
+    if (se <= 0).any():
+        raise ValueError(f"std_errors must be positive; {int((se <= 0).sum())} are not")
+    if method not in {"fixed", "random"}:
+        raise ValueError(f"method must be 'fixed' or 'random'; got {method!r}")
+    k = y.size
+    w = 1 / se**2
+    mu_fixed = np.sum(w * y) / w.sum()
+    q = float(np.sum(w * (y - mu_fixed) ** 2))
+    q_p = float(stats.chi2.sf(q, k - 1)) if k > 1 else np.nan
+    c = w.sum() - np.sum(w**2) / w.sum()
+    tau2 = max(0.0, (q - (k - 1)) / c) if k > 1 else 0.0
+    i2 = max(0.0, (q - (k - 1)) / q) if q > 0 else 0.0
+    if method == "random":
+        w = 1 / (se**2 + tau2)
+    mu = float(np.sum(w * y) / w.sum())
+    se_mu = float(np.sqrt(1 / w.sum()))
+    zc = _z_crit(alpha, "two-sided")
+    z = mu / se_mu
+    return PooledResult(mu, se_mu, mu - zc * se_mu, mu + zc * se_mu, float(z), float(2 * stats.norm.sf(abs(z))),
+                        float(tau2 if method == "random" else 0.0), q, q_p, float(i2), int(k), method, w / w.sum())

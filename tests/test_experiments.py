@@ -1,0 +1,247 @@
+"""Tests of helpers.experiments: published values, reference libraries, simulations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.meta_analysis import combine_effects
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.power import NormalIndPower, TTestIndPower
+from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+
+from helpers import experiments as ex
+
+
+# --------------------------------------------------------------------------- planning
+@pytest.mark.parametrize("d, published", [(0.2, 393), (0.5, 64), (0.8, 26)])
+def test_cohen_1992_table_of_sample_sizes(d, published):
+    # Cohen (1992) "A power primer", Table 2: n per group, two-sided alpha .05, power .80.
+    # The table prints the exact t-solution rounded to the nearest integer (393.4 -> 393).
+    n = ex.sample_size_means(effect=d, sd=1.0)
+    assert round(n) == published
+
+
+@pytest.mark.parametrize("d, ratio, alt", [(0.2, 1.0, "two-sided"), (0.35, 4.0, "two-sided"), (0.1, 19.0, "larger")])
+def test_sample_size_means_matches_statsmodels(d, ratio, alt):
+    ref = TTestIndPower().solve_power(effect_size=d, alpha=0.05, power=0.8, ratio=ratio, alternative=alt)
+    assert ex.sample_size_means(d, 1.0, ratio=ratio, alternative=alt) == pytest.approx(ref, rel=1e-5)
+    ref_z = NormalIndPower().solve_power(effect_size=d, alpha=0.05, power=0.8, ratio=ratio, alternative=alt)
+    # statsmodels' two-sided normal power adds the far tail; the closed form does not (difference < 0.1 %)
+    assert ex.sample_size_means(d, 1.0, ratio=ratio, alternative=alt, method="normal") == pytest.approx(ref_z, rel=1e-3)
+
+
+def test_power_means_matches_statsmodels():
+    for n, d in [(50, 0.5), (200, 0.2), (1000, 0.1)]:
+        assert ex.power_means(d, 1.0, n) == pytest.approx(TTestIndPower().power(d, n, 0.05), rel=1e-8)
+
+
+def test_r_power_prop_test_published_values():
+    # R's ?power.prop.test examples: power.prop.test(n = 50, p1 = .50, p2 = .75) -> power = 0.7401659,
+    # power.prop.test(p1 = .50, p2 = .75, power = .90) -> n = 76.7 (pooled-variance formula).
+    assert ex.power_proportions(0.5, 0.75, 50) == pytest.approx(0.7401659, abs=1e-7)
+    assert ex.sample_size_proportions(0.5, 0.75, power=0.9) == pytest.approx(76.7, abs=0.05)
+
+
+def test_sample_size_proportions_is_the_inverse_of_power():
+    for variance in ("pooled", "unpooled"):
+        n = ex.sample_size_proportions(0.05, 0.06, ratio=19, variance=variance)
+        assert ex.power_proportions(0.05, 0.06, n, ratio=19, variance=variance) == pytest.approx(0.8, abs=1e-9)
+
+
+def test_unpooled_sample_size_matches_statsmodels_normal_power():
+    p_c, p_t, k = 0.10, 0.12, 3.0
+    # effect size standardised so that NormalIndPower's (1 + 1/k) / d^2 equals (p_c q_c + p_t q_t / k) / delta^2
+    d = (p_t - p_c) / np.sqrt((p_c * (1 - p_c) + p_t * (1 - p_t) / k) / (1 + 1 / k))
+    ref = NormalIndPower().solve_power(effect_size=d, alpha=0.05, power=0.8, ratio=k, alternative="larger")
+    got = ex.sample_size_proportions(p_c, p_t, ratio=k, variance="unpooled", alternative="larger")
+    assert got == pytest.approx(ref, rel=1e-6)
+    # pooled needs slightly more when the treatment group is the larger one at higher rate
+    assert ex.sample_size_proportions(p_c, p_t, ratio=k) != pytest.approx(got, rel=1e-4)
+
+
+def test_minimum_detectable_effect_round_trips():
+    mde = ex.minimum_detectable_effect(1000, 19000, p_control=0.05)
+    assert ex.power_proportions(0.05, 0.05 + mde, 1000, ratio=19) == pytest.approx(0.8, abs=1e-8)
+    mde_eur = ex.minimum_detectable_effect(400, sd=30.0)
+    assert ex.sample_size_means(mde_eur, 30.0, method="normal") == pytest.approx(400, rel=1e-9)
+    # a smaller control group sees only larger effects
+    assert ex.minimum_detectable_effect(500, 19500, p_control=0.05) > mde
+
+
+@pytest.mark.parametrize("call", [
+    lambda: ex.sample_size_proportions(0.05, 1.2),
+    lambda: ex.sample_size_proportions(-0.1, 0.2),
+    lambda: ex.sample_size_proportions(0.1, 0.1),
+    lambda: ex.sample_size_means(0.0, 1.0),
+    lambda: ex.sample_size_means(1.0, -1.0),
+    lambda: ex.minimum_detectable_effect(100),
+    lambda: ex.power_proportions(0.1, 0.2, 0),
+])
+def test_planning_rejects_bad_input(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+# --------------------------------------------------------------------------- SRM
+def test_srm_matches_scipy_and_flags_a_broken_split():
+    res = ex.srm_test([9_000, 1_180], [0.9, 0.1])
+    ref = stats.chisquare([9_000, 1_180], [0.9 * 10_180, 0.1 * 10_180])
+    assert res.statistic == pytest.approx(ref.statistic) and res.p_value == pytest.approx(ref.pvalue)
+    assert res.mismatch  # 11.6 % control instead of 10 %
+    assert not ex.srm_test([9_150, 1_030], [0.9, 0.1]).mismatch
+
+
+def test_srm_false_alarm_rate_is_near_the_level():
+    rng = np.random.default_rng(1)
+    n, share = 20_000, 0.1
+    control = rng.binomial(n, share, size=4_000)
+    p = np.array([ex.srm_test([n - c, c], [1 - share, share]).p_value for c in control])
+    assert 0.035 < np.mean(p < 0.05) < 0.065          # correct splits: alarms at the test's level
+    broken = rng.binomial(n, 0.11, size=500)             # a pipeline that loses ~1 in 9 of the treatment group
+    p_broken = np.array([ex.srm_test([n - c, c], [1 - share, share]).p_value for c in broken])
+    assert np.mean(p_broken < 0.001) > 0.9
+
+
+def test_srm_rejects_bad_input():
+    with pytest.raises(ValueError, match="lengths must match"):
+        ex.srm_test([10, 20], [0.3, 0.3, 0.4])
+    with pytest.raises(ValueError, match="sum to 1"):
+        ex.srm_test([10, 20], [0.5, 0.6])
+    with pytest.raises(ValueError, match="size zero"):
+        ex.srm_test([0, 0], [0.5, 0.5])
+
+
+# --------------------------------------------------------------------------- one campaign
+def test_compare_proportions_matches_statsmodels():
+    res = ex.compare_proportions(560, 9_000, 48, 1_000)
+    z, p = proportions_ztest([560, 48], [9_000, 1_000])
+    lo, hi = confint_proportions_2indep(560, 9_000, 48, 1_000, method="wald", compare="diff")
+    assert res.statistic == pytest.approx(z) and res.p_value == pytest.approx(p)
+    assert (res.ci_low, res.ci_high) == pytest.approx((lo, hi))
+    assert res.difference == pytest.approx(560 / 9_000 - 0.048)
+    assert res.relative_difference == pytest.approx((560 / 9_000 - 0.048) / 0.048)
+
+
+def test_compare_proportions_rejects_bad_input():
+    with pytest.raises(ValueError, match="size zero"):
+        ex.compare_proportions(1, 10, 0, 0)
+    with pytest.raises(ValueError, match="between 0 and its group size"):
+        ex.compare_proportions(11, 10, 1, 10)
+
+
+def test_compare_means_matches_scipy_welch():
+    rng = np.random.default_rng(2)
+    y_t = rng.gamma(0.3, 80, 3_000)
+    y_c = rng.gamma(0.3, 70, 700)
+    res = ex.compare_means(y_t, y_c)
+    ref = stats.ttest_ind(y_t, y_c, equal_var=False)
+    ci = ref.confidence_interval(0.95)
+    assert res.statistic == pytest.approx(ref.statistic) and res.p_value == pytest.approx(ref.pvalue)
+    assert (res.ci_low, res.ci_high) == pytest.approx((ci.low, ci.high))
+    with pytest.raises(ValueError, match="missing"):
+        ex.compare_means([1.0, np.nan, 2.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="size zero"):
+        ex.compare_means([], [1.0, 2.0])
+
+
+def test_bootstrap_agrees_with_welch_and_is_seeded():
+    rng = np.random.default_rng(3)
+    y_t, y_c = rng.normal(10, 4, 2_000), rng.normal(9, 4, 2_000)
+    b = ex.bootstrap_ci(y_t, y_c, n_resamples=2_000, random_state=7)
+    w = ex.compare_means(y_t, y_c)
+    assert b.estimate == pytest.approx(w.difference)
+    assert b.ci_low == pytest.approx(w.ci_low, abs=0.03) and b.ci_high == pytest.approx(w.ci_high, abs=0.03)
+    assert b == ex.bootstrap_ci(y_t, y_c, n_resamples=2_000, random_state=7, batch_size=333) or \
+        b.estimate == pytest.approx(ex.bootstrap_ci(y_t, y_c, n_resamples=2_000, random_state=7).estimate)
+    one = ex.bootstrap_ci(y_t, statistic="median", n_resamples=500)
+    assert one.ci_low < np.median(y_t) < one.ci_high
+
+
+def test_cuped_reduces_variance_by_r_squared_and_stays_unbiased():
+    rng = np.random.default_rng(4)
+    n = 20_000
+    pre = rng.gamma(2.0, 20, n)
+    t = rng.random(n) < 0.5
+    y = 0.8 * pre + rng.normal(0, 15, n) + 3.0 * t
+    res = ex.cuped(y, pre)
+    r2 = np.corrcoef(y, pre)[0, 1] ** 2
+    assert res.variance_reduction == pytest.approx(r2, abs=1e-9)
+    raw, adj = ex.compare_means(y[t], y[~t]), ex.compare_means(res.adjusted[t], res.adjusted[~t])
+    assert adj.std_error < raw.std_error * 0.8
+    assert adj.ci_low < 3.0 < adj.ci_high
+    with pytest.raises(ValueError, match="lengths must match"):
+        ex.cuped(y, pre[:-1])
+
+
+def test_campaign_roi_arithmetic():
+    eff = ex.ComparisonResult(2.0, 0.1, 0.5, 3.5, 2.0, 0.04, 22.0, 20.0, 0.75, 9_000, 1_000, 0.05, "x")
+    r = ex.campaign_roi(eff, n_contacted=9_000, cost_per_contact=0.5, fixed_cost=500)
+    assert r.incremental_margin == 18_000 and r.cost == 5_000 and r.profit == 13_000
+    assert (r.profit_ci_low, r.profit_ci_high) == (-500, 26_500)
+    assert r.roi == pytest.approx(2.6) and r.roi_ci_low == pytest.approx(-0.1)
+
+
+def test_compare_by_equals_the_single_campaign_functions():
+    rng = np.random.default_rng(5)
+    rows = []
+    for cid, n in (("K01", 3_000), ("K02", 5_000)):
+        g = np.where(rng.random(n) < 0.2, "control", "treatment")
+        conv = (rng.random(n) < np.where(g == "treatment", 0.08, 0.06)).astype(int)
+        rows.append(pd.DataFrame({"campaign_id": cid, "group": g, "converted": conv,
+                                  "revenue": conv * rng.gamma(2, 30, n)}))
+    df = pd.concat(rows, ignore_index=True)
+    table = ex.compare_by(df, outcome="converted")
+    k2 = df[df.campaign_id == "K02"]
+    one = ex.compare_proportions(k2.converted[k2.group == "treatment"].sum(), (k2.group == "treatment").sum(),
+                                 k2.converted[k2.group == "control"].sum(), (k2.group == "control").sum())
+    row = table.set_index("campaign_id").loc["K02"]
+    assert row.difference == pytest.approx(one.difference) and row.p_value == pytest.approx(one.p_value)
+    assert row.ci_low == pytest.approx(one.ci_low)
+    rev = ex.compare_by(df, outcome="revenue", kind="mean").set_index("campaign_id").loc["K02"]
+    w = ex.compare_means(k2.revenue[k2.group == "treatment"], k2.revenue[k2.group == "control"])
+    assert (rev.ci_low, rev.ci_high, rev.p_value) == pytest.approx((w.ci_low, w.ci_high, w.p_value))
+    bad = df.assign(group=df.group.replace({"control": "holdout"}))
+    with pytest.raises(ValueError, match="'group' must be"):
+        ex.compare_by(bad)
+
+
+# --------------------------------------------------------------------------- many campaigns
+@pytest.mark.parametrize("method", ["holm", "fdr_bh", "bonferroni"])
+def test_adjust_pvalues_matches_statsmodels(method):
+    p = np.array([0.001, 0.04, 0.03, 0.2, 0.012, 0.5, 0.049, 0.0004])
+    assert ex.adjust_pvalues(p, method) == pytest.approx(multipletests(p, method=method)[1])
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        ex.adjust_pvalues([0.1, 1.2])
+
+
+@pytest.mark.parametrize("method", ["fixed", "random"])
+def test_pool_effects_matches_statsmodels(method):
+    y = np.array([0.012, -0.004, 0.03, 0.008, 0.021, 0.0])
+    se = np.array([0.006, 0.008, 0.01, 0.005, 0.009, 0.007])
+    res = ex.pool_effects(y, se, method=method)
+    ref = combine_effects(y, se**2, method_re="chi2")
+    sf = ref.summary_frame()
+    row = sf.loc["fixed effect" if method == "fixed" else "random effect"]
+    assert res.estimate == pytest.approx(row["eff"]) and res.std_error == pytest.approx(row["sd_eff"])
+    assert res.ci_low == pytest.approx(row["ci_low"])
+    assert res.q == pytest.approx(ref.q) and res.tau2 == pytest.approx(ref.tau2 if method == "random" else 0.0)
+
+
+def test_pooled_estimate_covers_the_truth_in_simulated_campaigns():
+    # 20 small campaigns with a true effect of +1 point: single ones are often "failures", the pool is not
+    rng = np.random.default_rng(6)
+    covered, single_signif = 0, 0
+    for _ in range(200):
+        n_c, n_t = 1_000, 9_000
+        x_c, x_t = rng.binomial(n_c, 0.05, 20), rng.binomial(n_t, 0.06, 20)
+        d = x_t / n_t - x_c / n_c
+        se = np.sqrt(x_t / n_t * (1 - x_t / n_t) / n_t + x_c / n_c * (1 - x_c / n_c) / n_c)
+        pooled = ex.pool_effects(d, se, "fixed")
+        covered += pooled.ci_low < 0.01 < pooled.ci_high
+        single_signif += np.mean(np.abs(d / se) > 1.96)
+    assert covered / 200 > 0.88
+    assert single_signif / 200 < 0.35  # most single campaigns miss the real effect
+    # (with only ~20 control conversions per campaign the inverse-variance weights correlate with the
+    #  estimates and coverage drops to ~84 %: one reason to plan larger control groups)
