@@ -1,0 +1,113 @@
+"""Tests of helpers.metrics: the customer-metrics table and its accounting identity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.metrics import activity_spells, check_identity, customer_metrics
+
+
+def random_orders(n_lines: int = 4000, n_customers: int = 500, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    cust = rng.integers(0, n_customers, n_lines)
+    # Customers have different purchase rates, so some lapse and come back.
+    day = (rng.beta(0.7, 0.7, n_lines) * 1000).astype(int)
+    amount = rng.gamma(2.0, 30.0, n_lines)
+    amount[rng.random(n_lines) < 0.05] *= -1  # a few returns
+    return pd.DataFrame({
+        "customer_id": [f"C{c:04d}" for c in cust],
+        "timestamp": pd.Timestamp("2023-01-01") + pd.to_timedelta(day, unit="D") + pd.to_timedelta(
+            rng.integers(0, 86400, n_lines), unit="s"),
+        "amount": amount,
+        "margin": amount * 0.3,
+    })
+
+
+def brute_force_active(orders: pd.DataFrame, period_end: pd.Timestamp, churn_after: int) -> int:
+    """Customers active at the end of a period, counted one by one (independent reference)."""
+    buys = orders[orders["amount"] > 0]
+    next_day = period_end.normalize() + pd.Timedelta(days=1)
+    active = 0
+    for _, dates in buys.groupby("customer_id")["timestamp"]:
+        past = dates[dates < next_day]
+        if len(past) and (next_day - past.max().normalize()).days <= churn_after:
+            active += 1
+    return active
+
+
+@pytest.fixture(scope="module")
+def orders():
+    return random_orders()
+
+
+def test_identity_holds_on_every_period(orders):
+    table = customer_metrics(orders, period="M", churn_after=120)
+    assert len(table) == 33  # Jan 2023 .. Sep 2025
+    assert check_identity(table).all()
+    assert (table["active"] == table["active_start"] + table["new"] + table["reactivated"]
+            - table["churned"]).all()
+    assert table["reactivated"].sum() > 0 and table["churned"].sum() > 0
+
+
+def test_active_counts_match_brute_force(orders):
+    table = customer_metrics(orders, period="M", churn_after=120).set_index("period")
+    for p in ["2023-03", "2024-06", "2025-09"]:
+        end = pd.Period(p, freq="M").end_time
+        assert table.loc[pd.Period(p, freq="M"), "active"] == brute_force_active(orders, end, 120)
+
+
+def test_new_customers_are_first_purchases(orders):
+    table = customer_metrics(orders, period="Q", churn_after=180).set_index("period")
+    buys = orders[orders["amount"] > 0]
+    first = buys.groupby("customer_id")["timestamp"].min().dt.to_period("Q").value_counts()
+    assert table["new"].sum() == buys["customer_id"].nunique()
+    assert (table["new"] == first.reindex(table.index, fill_value=0)).all()
+
+
+def test_revenue_and_margin_add_up(orders):
+    table = customer_metrics(orders, churn_after=120)
+    assert table["revenue"].sum() == pytest.approx(orders["amount"].sum())
+    assert table["margin"].sum() == pytest.approx(orders["margin"].sum())
+
+
+def test_segments_sum_to_total_and_identity_per_segment(orders):
+    ids = orders["customer_id"].unique()
+    seg = pd.Series(np.where(np.arange(len(ids)) % 3 == 0, "gold", "basic"), index=ids)
+    total = customer_metrics(orders, churn_after=120, start="2024-01").set_index("period")
+    by_seg = customer_metrics(orders, churn_after=120, start="2024-01", segments=seg)
+    assert check_identity(by_seg).all()
+    summed = by_seg.groupby("period")[["active_start", "new", "reactivated", "churned", "active", "buyers"]].sum()
+    pd.testing.assert_frame_equal(summed, total[summed.columns], check_names=False)
+    # Warm-up: customers who bought in 2023 are already active at the start of 2024, not new.
+    assert total["active_start"].iloc[0] > 0
+
+
+def test_spells_split_on_long_gaps():
+    o = pd.DataFrame({"customer_id": ["A"] * 4 + ["B"],
+                      "timestamp": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-12-01", "2024-12-01",
+                                                   "2024-03-01"]),
+                      "amount": [10.0, 20.0, 5.0, 5.0, 7.0]})
+    spells = activity_spells(o, churn_after=100)
+    a = spells[spells["customer_id"] == "A"]
+    assert a["spell"].tolist() == [0, 1]
+    assert a["churn_date"].iloc[0] == pd.Timestamp("2024-02-01") + pd.Timedelta(days=100)
+
+
+def test_bad_input_is_refused(orders):
+    with pytest.raises(ValueError, match="shorter than one period"):
+        customer_metrics(orders, period="Q", churn_after=60)
+    with pytest.raises(ValueError, match="empty"):
+        customer_metrics(orders.iloc[:0])
+    gap = orders[~orders["timestamp"].dt.to_period("M").isin([pd.Period("2024-05", "M")])]
+    with pytest.raises(ValueError, match="have no orders"):
+        customer_metrics(gap)
+    assert len(customer_metrics(gap, allow_empty_periods=True)) == 33
+    seg = pd.Series("x", index=orders["customer_id"].unique()[:10])
+    with pytest.raises(ValueError, match="have no segment"):
+        customer_metrics(orders, segments=seg)
+    with pytest.raises(ValueError, match="missing column"):
+        customer_metrics(orders.drop(columns="timestamp"))
+    with pytest.raises(ValueError, match="period frequency"):
+        customer_metrics(orders, period="monthly")
