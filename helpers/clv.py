@@ -324,9 +324,16 @@ def _unique_rows(*columns: np.ndarray):
 
 def _minimise(fun, x0, name: str):
     """Minimise with L-BFGS-B (analytic gradient), falling back to Nelder-Mead; raise if neither converges."""
-    res = optimize.minimize(fun, x0, jac=True, method="L-BFGS-B")
+    def safe(z):
+        with np.errstate(all="ignore"):
+            f, g = fun(z)
+        if not np.isfinite(f) or not np.all(np.isfinite(g)):
+            return np.inf, np.zeros_like(z)
+        return f, g
+
+    res = optimize.minimize(safe, x0, jac=True, method="L-BFGS-B")
     if not res.success or not np.all(np.isfinite(res.x)):
-        res2 = optimize.minimize(lambda z: fun(z)[0], res.x if np.all(np.isfinite(res.x)) else x0,
+        res2 = optimize.minimize(lambda z: safe(z)[0], res.x if np.all(np.isfinite(res.x)) else x0,
                                  method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 5000})
         if not res2.success or not np.all(np.isfinite(res2.x)):
             raise ConvergenceError(f"{name}: the maximum-likelihood fit did not converge ({res.message}; "
@@ -516,11 +523,12 @@ class BetaGeoModel:
         rng = np.random.default_rng(seed)
         lam = rng.gamma(r, 1 / alpha, n_customers)
         p = rng.beta(a, b, n_customers)
-        # number of purchases before dropping out ~ geometric (the drop-out coin is tossed after each repeat)
-        n_before_death = rng.geometric(p) - 1
+        # the customer drops out right after repeat purchase J ~ Geometric(p) (J = 1, 2, ...);
+        # N ~ Poisson(lambda T) purchases would happen by T if they stayed
+        last_purchase = rng.geometric(p)
         n_events = rng.poisson(lam * T)
-        x = np.minimum(n_events, n_before_death)
-        alive = n_events <= n_before_death
+        x = np.minimum(n_events, last_purchase)
+        alive = n_events < last_purchase
         # recency: the x-th of n_events uniform event times
         tx = np.zeros(n_customers)
         has = x > 0
