@@ -554,7 +554,6 @@ def _long(obj, name: str) -> tuple[pd.DataFrame, pd.Series]:
     if bad.any():
         raise ValueError(f"{name}: every value must be a list of items; {int(bad.sum())} users have something else, "
                          f"e.g. {s[bad].head(3).to_dict()}")
-    s = s.map(list)
     long = s.rename("item").rename_axis("user").explode().dropna().reset_index()
     return long, s
 
@@ -585,9 +584,30 @@ def _n_hits(hits: pd.DataFrame, n_rel: pd.Series) -> pd.Series:
     return hits.groupby("user").size().reindex(n_rel.index, fill_value=0)
 
 
-def _finish(per_user: pd.Series, users: pd.Index, per_user_out: bool, name: str):
-    per_user = per_user.reindex(users, fill_value=0.0).astype("float64").rename(name)
-    return per_user if per_user_out else float(per_user.mean())
+def _per_user(recommended, relevant, k: int) -> pd.DataFrame:
+    """All four ranking metrics per user (one pass over the hits)."""
+    hits, n_rel, k = _hits(recommended, relevant, k)
+    users = n_rel.index
+    n_hits = _n_hits(hits, n_rel)
+    # average precision: precision at each hit rank, summed, / min(|relevant|, k)
+    prec_at_hit = (hits.groupby("user").cumcount() + 1) / hits["rank"]
+    ap = prec_at_hit.groupby(hits["user"]).sum().reindex(users, fill_value=0.0) / np.minimum(n_rel, k)
+    # NDCG with binary relevance
+    dcg = (1 / np.log2(hits["rank"] + 1)).groupby(hits["user"]).sum().reindex(users, fill_value=0.0)
+    ideal_cum = np.cumsum(1 / np.log2(np.arange(1, k + 1) + 1))
+    idcg = ideal_cum[np.minimum(n_rel.to_numpy(), k) - 1]
+    return pd.DataFrame({
+        f"precision@{k}": n_hits / k,
+        f"recall@{k}": n_hits / n_rel,
+        f"map@{k}": ap,
+        f"ndcg@{k}": dcg / idcg,
+    }, index=users).astype("float64")
+
+
+def _one(recommended, relevant, k, per_user: bool, which: str):
+    table = _per_user(recommended, relevant, k)
+    col = table[f"{which}@{int(k)}"]
+    return col if per_user else float(col.mean())
 
 
 def precision_at_k(recommended, relevant, k: int, per_user: bool = False):
@@ -595,39 +615,38 @@ def precision_at_k(recommended, relevant, k: int, per_user: bool = False):
 
     Users are those present in both ``recommended`` and ``relevant`` (with at
     least one relevant item), as in microsoft/recommenders. A list shorter
-    than ``k`` still divides by ``k``.
+    than ``k`` still divides by ``k``. Items after the first ``k`` of a list
+    are ignored; an item listed twice for a user raises a ValueError.
 
     Parameters
     ----------
     recommended : dict or Series
         User → ordered list of items (best first).
     relevant : dict or Series
-        User → items the user really took (order irrelevant).
+        User → items the user really took (order irrelevant; duplicates count once).
     k : int
         Cut-off (> 0).
     per_user : bool
         Return the per-user values (Series) instead of the mean.
     """
-    hits, n_rel, k = _hits(recommended, relevant, k)
-    return _finish(_n_hits(hits, n_rel) / k, n_rel.index, per_user, f"precision@{k}")
+    return _one(recommended, relevant, k, per_user, "precision")
 
 
 def recall_at_k(recommended, relevant, k: int, per_user: bool = False):
-    """Recall@k: hits among the top ``k`` divided by the number of relevant items, averaged over users."""
-    hits, n_rel, k = _hits(recommended, relevant, k)
-    return _finish(_n_hits(hits, n_rel) / n_rel, n_rel.index, per_user, f"recall@{k}")
+    """Recall@k: hits among the top ``k`` divided by the number of relevant items, averaged over users.
+
+    Same arguments and users as :func:`precision_at_k`.
+    """
+    return _one(recommended, relevant, k, per_user, "recall")
 
 
 def map_at_k(recommended, relevant, k: int, per_user: bool = False):
     """MAP@k: mean over users of the average precision at the hit ranks, divided by min(|relevant|, k).
 
     ``AP@k(u) = Σ_{hits at rank r ≤ k} (hits up to r / r) / min(|relevant_u|, k)``
-    (microsoft/recommenders ``map_at_k``).
+    (microsoft/recommenders ``map_at_k``). Same arguments as :func:`precision_at_k`.
     """
-    hits, n_rel, k = _hits(recommended, relevant, k)
-    hits = hits.assign(prec=(hits.groupby("user").cumcount() + 1) / hits["rank"])
-    ap = hits.groupby("user")["prec"].sum() / np.minimum(n_rel, k).reindex(hits["user"].unique())
-    return _finish(ap, n_rel.index, per_user, f"map@{k}")
+    return _one(recommended, relevant, k, per_user, "map")
 
 
 def ndcg_at_k(recommended, relevant, k: int, per_user: bool = False):
@@ -635,13 +654,9 @@ def ndcg_at_k(recommended, relevant, k: int, per_user: bool = False):
 
     ``DCG = Σ_{hits at rank r ≤ k} 1 / log2(r + 1)``; the ideal list puts
     min(|relevant|, k) hits first (Järvelin & Kekäläinen 2002; the binary
-    score of microsoft/recommenders).
+    score of microsoft/recommenders). Same arguments as :func:`precision_at_k`.
     """
-    hits, n_rel, k = _hits(recommended, relevant, k)
-    dcg = (1 / np.log2(hits["rank"] + 1)).groupby(hits["user"]).sum()
-    ideal_cum = np.cumsum(1 / np.log2(np.arange(1, k + 1) + 1))
-    idcg = pd.Series(ideal_cum[np.minimum(n_rel.to_numpy(), k) - 1], index=n_rel.index)
-    return _finish(dcg / idcg.reindex(dcg.index), n_rel.index, per_user, f"ndcg@{k}")
+    return _one(recommended, relevant, k, per_user, "ndcg")
 
 
 def catalog_coverage(recommended, catalog, k: int | None = None) -> float:
@@ -672,13 +687,14 @@ def catalog_coverage(recommended, catalog, k: int | None = None) -> float:
 
 
 def ranking_metrics(recommended, relevant, k: int, catalog=None) -> pd.Series:
-    """Precision, recall, MAP and NDCG at ``k`` (and coverage when ``catalog`` is given) in one Series."""
-    out = {
-        f"precision@{k}": precision_at_k(recommended, relevant, k),
-        f"recall@{k}": recall_at_k(recommended, relevant, k),
-        f"map@{k}": map_at_k(recommended, relevant, k),
-        f"ndcg@{k}": ndcg_at_k(recommended, relevant, k),
-    }
+    """Precision, recall, MAP and NDCG at ``k`` (and coverage when ``catalog`` is given) in one Series.
+
+    ``attrs["n_users"]`` holds the number of users evaluated (present in both, with a relevant item).
+    """
+    table = _per_user(recommended, relevant, k)
+    out = table.mean().to_dict()
     if catalog is not None:
         out["coverage"] = catalog_coverage(recommended, catalog, k)
-    return pd.Series(out, name="value")
+    result = pd.Series(out, name="value")
+    result.attrs["n_users"] = len(table)
+    return result
