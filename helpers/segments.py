@@ -42,6 +42,7 @@ from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhou
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from threadpoolctl import threadpool_limits
 
 #: Mid-points (years) of the register's age bands, used as a numeric feature.
 AGE_BAND_YEARS = {"18-24": 21.0, "25-34": 29.5, "35-44": 39.5, "45-54": 49.5, "55-64": 59.5, "65+": 70.0}
@@ -411,7 +412,7 @@ def _check_k(features: pd.DataFrame, k: int, columns) -> None:
 
 def fit_segments(features: pd.DataFrame, k: int, method: str = "kmeans", random_state: int = 0, *,
                  columns=None, pca=None, log_columns=None, weights=None, n_init: int = 4,
-                 covariance_type: str = "full") -> SegmentFit:
+                 covariance_type: str = "full", n_threads: int | None = 1) -> SegmentFit:
     """Cluster customers into ``k`` segments with a scikit-learn pipeline.
 
     Parameters
@@ -427,6 +428,10 @@ def fit_segments(features: pd.DataFrame, k: int, method: str = "kmeans", random_
         Seed: the same seed gives the same labels.
     columns : list, optional
         Feature columns to use (default: every numeric column).
+    n_threads : int, optional
+        Threads for the numerical libraries (None = all cores). One thread is
+        fastest up to some 100,000 customers and avoids over-subscription when
+        several processes share a machine.
 
     Returns
     -------
@@ -439,8 +444,9 @@ def fit_segments(features: pd.DataFrame, k: int, method: str = "kmeans", random_
     pipe = make_pipeline(columns, k, method, random_state=random_state, pca=pca, log_columns=log_columns,
                          weights=weights, n_init=n_init, covariance_type=covariance_type)
     X = features[columns]
-    pipe.fit(X)
-    raw = pipe.predict(X)
+    with threadpool_limits(limits=n_threads):
+        pipe.fit(X)
+        raw = pipe.predict(X)
     sizes = np.bincount(raw, minlength=k)
     # Deterministic numbering: largest segment first; ties broken by the cluster's mean position.
     means = np.array([X.to_numpy()[raw == j].mean(axis=0).sum() if sizes[j] else np.inf for j in range(k)])
@@ -453,7 +459,8 @@ def fit_segments(features: pd.DataFrame, k: int, method: str = "kmeans", random_
 
 def choose_k(features: pd.DataFrame, k_values, method: str = "kmeans", random_state: int = 0, *,
              columns=None, pca=None, log_columns=None, weights=None, min_share: float = 0.05,
-             sample_size: int | None = 3000, n_init: int = 4, criterion: str | None = None) -> pd.DataFrame:
+             sample_size: int | None = 3000, n_init: int = 4, criterion: str | None = None,
+             n_threads: int | None = 1) -> pd.DataFrame:
     """Criteria per candidate number of segments, and the recommended ``k``.
 
     Parameters
@@ -488,26 +495,27 @@ def choose_k(features: pd.DataFrame, k_values, method: str = "kmeans", random_st
     if criterion not in {"silhouette", "bic"} or (criterion == "bic" and method != "gmm"):
         raise ValueError(f"criterion must be 'silhouette' or (with method='gmm') 'bic', got {criterion!r}")
     rows = []
-    for k in k_values:
-        fit = fit_segments(features, k, method, random_state, columns=columns, pca=pca,
-                           log_columns=log_columns, weights=weights, n_init=n_init)
-        Z = fit.pipeline[:-1].transform(features[columns])
-        labels = fit.labels.to_numpy()
-        shares = np.bincount(labels, minlength=k) / len(labels)
-        n = None if sample_size is None or sample_size >= len(labels) else sample_size
-        row = {"k": k,
-               "silhouette": float(silhouette_score(Z, labels, sample_size=n, random_state=random_state))
-               if shares.min() > 0 and (shares > 0).sum() > 1 else np.nan,
-               "calinski_harabasz": float(calinski_harabasz_score(Z, labels)) if (shares > 0).sum() > 1 else np.nan}
-        model = fit.pipeline[-1]
-        if method == "kmeans":
-            row["inertia"] = float(model.inertia_)
-        else:
-            row["bic"] = float(model.bic(Z))
-        row["smallest_share"] = float(shares.min())
-        row["largest_share"] = float(shares.max())
-        row["usable"] = bool(shares.min() >= min_share)
-        rows.append(row)
+    with threadpool_limits(limits=n_threads):
+        for k in k_values:
+            fit = fit_segments(features, k, method, random_state, columns=columns, pca=pca,
+                               log_columns=log_columns, weights=weights, n_init=n_init, n_threads=n_threads)
+            Z = fit.pipeline[:-1].transform(features[columns])
+            labels = fit.labels.to_numpy()
+            shares = np.bincount(labels, minlength=k) / len(labels)
+            n = None if sample_size is None or sample_size >= len(labels) else sample_size
+            row = {"k": k,
+                   "silhouette": float(silhouette_score(Z, labels, sample_size=n, random_state=random_state))
+                   if shares.min() > 0 and (shares > 0).sum() > 1 else np.nan,
+                   "calinski_harabasz": float(calinski_harabasz_score(Z, labels)) if (shares > 0).sum() > 1 else np.nan}
+            model = fit.pipeline[-1]
+            if method == "kmeans":
+                row["inertia"] = float(model.inertia_)
+            else:
+                row["bic"] = float(model.bic(Z))
+            row["smallest_share"] = float(shares.min())
+            row["largest_share"] = float(shares.max())
+            row["usable"] = bool(shares.min() >= min_share)
+            rows.append(row)
     table = pd.DataFrame(rows).set_index("k")
     pool = table[table["usable"]] if table["usable"].any() else table
     best = pool["silhouette"].idxmax() if criterion == "silhouette" else pool["bic"].idxmin()
@@ -517,7 +525,8 @@ def choose_k(features: pd.DataFrame, k_values, method: str = "kmeans", random_st
 
 def segment_stability(features: pd.DataFrame, k: int, method: str = "kmeans", random_state: int = 0, *,
                       n_resamples: int = 10, sample_share: float = 0.8, columns=None, pca=None,
-                      log_columns=None, weights=None, n_init: int = 4) -> pd.DataFrame:
+                      log_columns=None, weights=None, n_init: int = 4,
+                      n_threads: int | None = 1) -> pd.DataFrame:
     """Stability of a segmentation under resampling (adjusted Rand index between refits).
 
     Each round draws two random subsamples of ``sample_share`` of the customers
@@ -550,8 +559,9 @@ def segment_stability(features: pd.DataFrame, k: int, method: str = "kmeans", ra
             seed = int(rng.integers(0, 2**31 - 1))
             pipe = make_pipeline(columns, k, method, random_state=seed, pca=pca, log_columns=log_columns,
                                  weights=weights, n_init=n_init)
-            pipe.fit(X.iloc[idx])
-            preds.append(pipe.predict(X))
+            with threadpool_limits(limits=n_threads):
+                pipe.fit(X.iloc[idx])
+                preds.append(pipe.predict(X))
         rows.append({"round": r, "ari": float(adjusted_rand_score(preds[0], preds[1]))})
     return pd.DataFrame(rows)
 

@@ -1,0 +1,208 @@
+"""Tests of helpers.segments: features, clustering, choosing k, stability, profiles, migration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from helpers import DATA_DIR
+from helpers.segments import (
+    choose_k,
+    fit_segments,
+    marketing_programme,
+    migration_matrix,
+    name_segments,
+    profile_segments,
+    rfm_segments,
+    segment_features,
+    segment_stability,
+)
+
+READY = (DATA_DIR / "sample" / "READY").exists()
+
+
+def crafted_orders(seed: int = 0):
+    """Two planted customer types with different channels, categories and discounts."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    order_no = 0
+    truth = {}
+    for i in range(200):
+        kind = i % 2  # 0 = frequent store shopper of kitchen, 1 = rare discount-hunting web buyer of garden
+        cid = f"C{i:04d}"
+        truth[cid] = kind
+        n = rng.poisson(8) + 1 if kind == 0 else rng.poisson(1) + 1
+        days = np.sort(rng.integers(0, 700, n))
+        for d in days:
+            order_no += 1
+            ts = pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(d), hours=12)
+            price = rng.gamma(5, 12 if kind == 0 else 6)
+            disc = 0.0 if kind == 0 else 0.3 * price
+            rows.append({"order_id": f"O{order_no:06d}", "line_no": 1, "customer_id": cid, "timestamp": ts,
+                         "channel": "store" if kind == 0 else "web",
+                         "category": "kitchen" if kind == 0 else "garden", "quantity": 1,
+                         "amount": price - disc, "discount": disc, "margin": 0.4 * price - disc})
+    orders = pd.DataFrame(rows)
+    # One return (its own order, negative amount) of customer C0000's first order.
+    first = orders[orders["customer_id"] == "C0000"].iloc[0]
+    ret = first.copy()
+    ret["order_id"], ret["timestamp"] = "R000001", first["timestamp"] + pd.Timedelta(days=5)
+    ret["quantity"], ret["amount"], ret["discount"], ret["margin"] = -1, -first["amount"], 0.0, -first["margin"]
+    orders = pd.concat([orders, ret.to_frame().T.astype(orders.dtypes.to_dict())], ignore_index=True)
+    customers = pd.DataFrame({
+        "customer_id": list(truth),
+        "signup_date": orders.groupby("customer_id")["timestamp"].min().reindex(list(truth)).dt.normalize(),
+        "age_band": ["35-44" if truth[c] == 0 else "18-24" for c in truth],
+        "area_type": ["suburb" if truth[c] == 0 else "city" for c in truth],
+        "consent_email": ["yes" if j % 3 else "no" for j in range(200)],
+        "consent_sms": [None] * 200,
+    })
+    return orders, customers, pd.Series(truth)
+
+
+@pytest.fixture(scope="module")
+def crafted():
+    return crafted_orders()
+
+
+def test_features_one_row_per_customer_and_correct_values(crafted):
+    orders, customers, truth = crafted
+    f = segment_features(orders, customers, as_of="2025-12-31")
+    assert len(f) == 200 and f.index.is_unique
+    c0 = orders[orders["customer_id"] == "C0000"]
+    buys = c0[c0["amount"] > 0]
+    assert f.loc["C0000", "frequency"] == len(buys)
+    assert f.loc["C0000", "margin"] == pytest.approx(c0["margin"].sum())
+    assert f.loc["C0000", "return_rate"] == pytest.approx(buys["amount"].iloc[0] / buys["amount"].sum())
+    assert f.loc["C0000", "recency_days"] == (pd.Timestamp("2025-12-31") - buys["timestamp"].max().normalize()).days
+    kinds = truth.reindex(f.index)
+    assert (f.loc[kinds == 0, "channel_store"] == 1).all() and (f.loc[kinds == 1, "channel_web"] == 1).all()
+    assert (f.loc[kinds == 1, "discount_share"].round(6) == 0.3).all()
+    assert (f.loc[kinds == 0, "cat_kitchen"] == 1).all()
+    assert set(f.loc[kinds == 1, "age_years"]) == {21.0} and (f.loc[kinds == 1, "area_city"] == 1).all()
+    shares = f.filter(like="channel_").sum(axis=1)
+    assert np.allclose(shares, 1.0)
+
+
+def test_features_as_of_counts_what_it_leaves_out(crafted):
+    orders, customers, _ = crafted
+    silent = pd.DataFrame({"customer_id": ["C9999"], "signup_date": [pd.Timestamp("2024-01-05")],
+                           "age_band": ["65+"], "area_type": [None]})
+    f = segment_features(orders, pd.concat([customers, silent], ignore_index=True), as_of="2024-06-30")
+    later = (orders["timestamp"] > pd.Timestamp("2024-06-30 23:59:59")).sum()
+    assert f.attrs["lines_after_as_of"] == later
+    # customers who joined after the snapshot are not customers yet; one joined and never bought
+    assert f.attrs["customers_without_orders"] == 1
+    assert len(f) == orders.loc[orders["timestamp"] <= "2024-06-30 23:59:59", "customer_id"].nunique()
+    assert (f["recency_days"] >= 0).all()
+
+
+def test_features_refuse_unknown_customers(crafted):
+    orders, customers, _ = crafted
+    with pytest.raises(ValueError, match="not in the customer register"):
+        segment_features(orders, customers.iloc[5:])
+
+
+def test_planted_types_recovered_and_deterministic(crafted):
+    orders, customers, truth = crafted
+    f = segment_features(orders, customers)
+    for method in ("kmeans", "gmm"):
+        a = fit_segments(f, 2, method=method, random_state=3)
+        b = fit_segments(f, 2, method=method, random_state=3)
+        pd.testing.assert_series_equal(a.labels, b.labels)
+        assert adjusted_rand_score(truth.reindex(f.index), a.labels) == pytest.approx(1.0)
+    # predict() on the same customers gives the fitted labels.
+    pd.testing.assert_series_equal(a.predict(f), a.labels)
+
+
+@pytest.mark.parametrize("k_true", [3, 4, 5])
+def test_choose_k_finds_the_blobs(k_true):
+    X, _ = make_blobs(n_samples=600, centers=k_true, n_features=4, cluster_std=1.0, random_state=k_true)
+    f = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    table = choose_k(f, range(2, 8))
+    assert table.index[table["chosen"]].tolist() == [k_true]
+    drop = table["inertia"] / table["inertia"].shift(1)
+    assert drop[k_true] < drop[k_true + 1]  # the elbow is at the true k
+    gmm = choose_k(f, range(2, 8), method="gmm")
+    assert gmm.index[gmm["chosen"]].tolist() == [k_true]
+
+
+def test_choose_k_prefers_usable_segments():
+    X, _ = make_blobs(n_samples=[500, 480, 8], centers=[[0, 0], [8, 0], [40, 40]], random_state=0)
+    f = pd.DataFrame(X, columns=["a", "b"])
+    table = choose_k(f, [2, 3, 4], min_share=0.05)
+    assert not table.loc[3, "usable"]  # the 8-customer blob is not a segment anyone can run
+    assert table.loc[table["chosen"]].index[0] != 3
+
+
+def test_stability_high_for_blobs_low_for_noise():
+    X, _ = make_blobs(n_samples=400, centers=4, n_features=3, random_state=1)
+    stable = segment_stability(pd.DataFrame(X, columns=list("abc")), 4, n_resamples=4)
+    noise = np.random.default_rng(0).normal(size=(400, 3))
+    unstable = segment_stability(pd.DataFrame(noise, columns=list("abc")), 6, n_resamples=4)
+    assert stable["ari"].min() > 0.95
+    assert unstable["ari"].mean() < stable["ari"].mean() - 0.2
+
+
+def test_k_larger_than_data_supports():
+    f = pd.DataFrame({"a": [1.0, 1.0, 2.0, 2.0], "b": [0.0, 0.0, 1.0, 1.0]})
+    with pytest.raises(ValueError, match="larger than the data supports"):
+        fit_segments(f, 3)
+    with pytest.raises(ValueError, match="larger than the data supports"):
+        choose_k(f, [2, 3])
+    with pytest.raises(ValueError, match="finite"):
+        fit_segments(f.assign(a=[1.0, np.nan, 2.0, 3.0]), 2)
+
+
+def test_rfm_groups(crafted):
+    orders, customers, truth = crafted
+    f = segment_features(orders, customers, as_of="2025-12-31")
+    rfm = rfm_segments(f)
+    assert rfm[["r", "f", "m"]].isin(range(1, 6)).all().all()
+    assert (rfm.loc[f["recency_days"] > 365, "group"] == "Lapsed").all()
+    # the frequent planted type is mostly in the better groups
+    good = rfm["group"].isin(["Champions", "Loyal"])
+    assert good[truth.reindex(f.index) == 0].mean() > good[truth.reindex(f.index) == 1].mean()
+
+
+def test_profiles_programme_and_unknown_labels(crafted):
+    orders, customers, _ = crafted
+    f = segment_features(orders, customers)
+    fit = fit_segments(f, 2)
+    prof = profile_segments(f, fit.labels, customers)
+    assert prof["customers"].sum() == len(f)
+    assert prof["share_margin"].sum() == pytest.approx(1.0)
+    assert prof["margin_total"].sum() == pytest.approx(f["margin"].sum())
+    assert prof["consent_sms"].eq(0).all()  # missing consent is no consent
+    names = name_segments(prof)
+    assert names.is_unique
+    prog = marketing_programme(prof)
+    assert list(prog.columns) == ["name", "customers", "share_margin", "need", "offer", "when", "channel",
+                                  "not_to_do"]
+    assert prog["channel"].str.contains("email").all()  # e-mail is the only channel with consents
+    bad = pd.concat([fit.labels, pd.Series([0], index=["X999"])])
+    with pytest.raises(ValueError, match="not in the features table"):
+        profile_segments(f, bad)
+
+
+def test_migration_matrix_counts_everyone_once():
+    before = pd.Series(["A", "A", "B", "B", "C"], index=["c1", "c2", "c3", "c4", "c5"])
+    after = pd.Series(["A", "B", "B", "C", "A", "C"], index=["c1", "c2", "c3", "c4", "c6", "c7"])
+    m = migration_matrix(before, after)
+    c = m.counts
+    assert c.drop(index="(new)").sum(axis=1).sum() == len(before)
+    assert c.drop(columns="(gone)").sum(axis=0).sum() == len(after)
+    assert c.loc["C", "(gone)"] == 1 and c.loc["(new)", "A"] == 1 and c.loc["B", "C"] == 1
+    assert c.to_numpy().sum() == len(before.index.union(after.index))
+    assert np.allclose(m.shares.sum(axis=1), 1.0)
+    # row sums per segment equal segment sizes before; column sums equal sizes after
+    assert (c.drop(index="(new)").sum(axis=1).drop("(new)", errors="ignore")
+            == before.value_counts().reindex(["A", "B", "C"])).all()
+    assert (c.drop(columns="(gone)").sum(axis=0) == after.value_counts().reindex(["A", "B", "C"])).all()
+    with pytest.raises(ValueError, match="unique"):
+        migration_matrix(pd.Series(["A", "B"], index=["c1", "c1"]), after)
+    with pytest.raises(ValueError, match="not in `order`"):
+        migration_matrix(before, after, order=["A", "B"])
