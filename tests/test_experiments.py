@@ -245,3 +245,27 @@ def test_pooled_estimate_covers_the_truth_in_simulated_campaigns():
     assert single_signif / 200 < 0.35  # most single campaigns miss the real effect
     # (with only ~20 control conversions per campaign the inverse-variance weights correlate with the
     #  estimates and coverage drops to ~84 %: one reason to plan larger control groups)
+
+
+# --------------------------------------------------------------------------- pre-period history
+def test_pre_period_features_uses_only_orders_before_the_send_date():
+    orders = pd.DataFrame({
+        "order_id": ["O1", "O1", "O2", "O3", "O4", "O5"],
+        "customer_id": ["A", "A", "A", "A", "B", "A"],
+        "timestamp": pd.to_datetime(["2024-01-10", "2024-01-10", "2024-03-01", "2024-03-20",
+                                     "2023-01-05", "2024-04-02"]),
+        "amount": [10.0, 5.0, 20.0, -20.0, 7.0, 99.0],      # O3 is a return of O2; O5 is after the send date
+        "margin": [4.0, 2.0, 8.0, -8.0, 3.0, 40.0],
+    })
+    members = pd.DataFrame({"campaign_id": ["K1", "K1", "K1"], "customer_id": ["B", "A", "C"],
+                            "group": ["control", "treatment", "treatment"]})
+    f = ex.pre_period_features(members, orders, {"K1": "2024-04-01"}, windows=(30,))
+    a, b, c = f.iloc[1], f.iloc[0], f.iloc[2]
+    assert a.orders_before == 2 and a.spend_before == 15.0 and a.days_since_last == 31
+    assert a.spend_30d == -20.0 and a.orders_30d == 0           # only the return falls in the last 30 days
+    assert b.days_since_last == 452 and b.spend_30d == 0.0
+    assert np.isnan(c.days_since_last) and c.orders_before == 0  # kept, with zeros, and counted
+    assert f.attrs["members_without_history"] == 1
+    assert f["customer_id"].tolist() == ["B", "A", "C"]
+    with pytest.raises(ValueError, match="without a send date"):
+        ex.pre_period_features(members, orders, {"K2": "2024-04-01"})
