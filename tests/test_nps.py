@@ -252,3 +252,39 @@ def test_referral_reach_errors():
 # planted truth in the sample data (skipped until the data exists)
 # ---------------------------------------------------------------------------
 needs_data = pytest.mark.skipif(not (SAMPLE_DIR / "READY").exists(), reason="sample data not generated yet")
+
+
+@needs_data
+def test_planted_driver_weights_are_recovered():
+    from helpers.data import load_survey, load_truth
+
+    survey = load_survey()
+    truth = load_truth("survey_drivers").sort_values("weight", ascending=False)
+    res = N.driver_importance(survey, target="nps", drivers=truth["driver"].tolist())
+    # the Shapley ranking equals the ranking of the planted weights
+    assert res["driver"].tolist() == truth["driver"].tolist()
+    # regression coefficients are proportional to the weights (NPS points per rating step)
+    coef = res.set_index("driver")["coefficient"].reindex(truth["driver"])
+    assert np.corrcoef(coef, truth["weight"])[0, 1] > 0.95
+
+
+@needs_data
+def test_planted_ambassadors_have_the_largest_reach():
+    from helpers.data import load_referrals, load_truth
+
+    reach = N.referral_reach(load_referrals())
+    truth = load_truth("customers_truth")
+    ambassadors = set(truth.loc[truth["is_ambassador"].astype(bool), "customer_id"])
+    top = set(reach.head(len(ambassadors)).index)
+    assert len(top & ambassadors) >= len(ambassadors) - 2
+
+
+@needs_data
+def test_company_survey_interval_contains_the_score():
+    from helpers.data import load_survey
+
+    scores = load_survey()["nps"]
+    est, low, high = N.nps_ci(scores)
+    w_est, w_low, w_high = N.nps_ci(scores, method="wald")
+    assert low < est < high and w_low < w_est < w_high
+    assert abs((high - low) - (w_high - w_low)) < 0.5  # at n = 3,500 the two intervals nearly agree

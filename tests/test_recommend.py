@@ -281,3 +281,49 @@ def test_recommender_errors():
 # planted truth in the sample data (skipped until the data exists)
 # ---------------------------------------------------------------------------
 needs_data = pytest.mark.skipif(not (SAMPLE_DIR / "READY").exists(), reason="sample data not generated yet")
+
+
+@pytest.fixture(scope="module")
+def purchases():
+    from helpers.data import load_orders
+
+    orders = load_orders()
+    return orders[orders["quantity"] > 0]
+
+
+@needs_data
+def test_planted_associations_top_the_pair_rules(purchases):
+    from helpers.data import load_truth
+
+    planted = load_truth("product_associations")
+    pairs = set(zip(planted["antecedent"], planted["consequent"]))
+    rules = R.pair_rules(purchases, min_count=20)
+    top = rules.head(2 * len(pairs))
+    found = {(a, c) for a, c in zip(top["antecedent"], top["consequent"])}
+    # every planted pair appears (in its planted direction) among the top rules by lift
+    assert pairs <= found
+
+
+@needs_data
+def test_pair_rules_equal_mlxtend_on_company_baskets(purchases):
+    mine = R.pair_rules(purchases, min_support=0.002)
+    ml = R.basket_rules(purchases, min_support=0.002, metric="support", min_threshold=0.0, max_len=2)
+    ml = ml[(ml["antecedents"].map(len) == 1) & (ml["consequents"].map(len) == 1)]
+    ml = ml.assign(antecedent=ml["antecedents"].map(lambda s: next(iter(s))),
+                   consequent=ml["consequents"].map(lambda s: next(iter(s))))
+    merged = mine.merge(ml, on=["antecedent", "consequent"], suffixes=("", "_ml"), validate="one_to_one")
+    assert len(merged) == len(mine) == len(ml) > 0
+    for c in ["support", "confidence", "lift", "leverage"]:
+        assert np.allclose(merged[c], merged[f"{c}_ml"])
+
+
+@needs_data
+def test_item_knn_beats_popularity_on_a_time_split(purchases):
+    train, test = R.temporal_split(purchases, "2025-07-01")
+    relevant = R.user_items(test, exclude=train)
+    users = relevant.index.intersection(pd.Index(train["customer_id"].unique()))
+    pop = R.PopularityRecommender().fit(train).recommend(users, k=10)
+    knn = R.ItemKNNRecommender(n_neighbors=20).fit(train).recommend(users, k=10)
+    p_pop, p_knn = R.precision_at_k(pop, relevant, 10), R.precision_at_k(knn, relevant, 10)
+    assert p_knn > 1.15 * p_pop
+    assert R.ndcg_at_k(knn, relevant, 10) > R.ndcg_at_k(pop, relevant, 10)
