@@ -357,7 +357,7 @@ def _columns(features: pd.DataFrame, columns) -> list:
 
 def make_pipeline(columns, k: int, method: str = "kmeans", *, random_state: int = 0,
                   pca: int | float | None = None, log_columns=None, weights: dict | None = None,
-                  n_init: int = 4, covariance_type: str = "full") -> Pipeline:
+                  n_init: int = 4, covariance_type: str = "tied") -> Pipeline:
     """The segmentation pipeline: signed log of skewed columns, scaling, optional PCA, model.
 
     Parameters
@@ -368,7 +368,10 @@ def make_pipeline(columns, k: int, method: str = "kmeans", *, random_state: int 
         Number of segments.
     method : {"kmeans", "gmm"}
         k-means (Lloyd; ``n_init`` starts) or a Gaussian mixture
-        (``covariance_type``, EM; Wedel & Kamakura 2000).
+        (``covariance_type``, EM; Wedel & Kamakura 2000). The default
+        ``"tied"`` covariance (one shared shape) suits customer features with
+        0/1 and share columns, on which per-segment ``"full"`` covariances
+        collapse onto single values.
     pca : int or float, optional
         Components (or share of variance) kept after scaling.
     log_columns : list, optional
@@ -412,7 +415,7 @@ def _check_k(features: pd.DataFrame, k: int, columns) -> None:
 
 def fit_segments(features: pd.DataFrame, k: int, method: str = "kmeans", random_state: int = 0, *,
                  columns=None, pca=None, log_columns=None, weights=None, n_init: int = 4,
-                 covariance_type: str = "full", n_threads: int | None = 1) -> SegmentFit:
+                 covariance_type: str = "tied", n_threads: int | None = 1) -> SegmentFit:
     """Cluster customers into ``k`` segments with a scikit-learn pipeline.
 
     Parameters
