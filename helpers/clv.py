@@ -322,6 +322,11 @@ def _unique_rows(*columns: np.ndarray):
     return [col[first] for col in columns], inverse, counts
 
 
+def _wdot(w, v):
+    """Weighted sum ``sum(w * v)`` without BLAS (BLAS threads spin badly on a busy 2-core machine)."""
+    return np.add.reduce(np.multiply(w, v), axis=None)
+
+
 def _minimise(fun, x0, name: str):
     """Minimise with L-BFGS-B (analytic gradient), falling back to Nelder-Mead; raise if neither converges."""
     def safe(z):
@@ -373,36 +378,60 @@ class BetaGeoModel:
 
     # ---- likelihood ----------------------------------------------------
     @staticmethod
-    def _negll(log_params, x, tx, T, w):
-        r, alpha, a, b = np.exp(log_params)
-        # terms that depend on x only are evaluated on the unique x values
+    def _prepare(x, tx, T, w):
+        """Precompute what does not change between likelihood evaluations."""
         ux, inv = np.unique(x, return_inverse=True)
-        A1u = special.gammaln(r + ux) - special.gammaln(r) + r * np.log(alpha)
-        A2u = special.betaln(a, b + ux) - special.betaln(a, b)
-        dA1r_u = special.digamma(r + ux) - special.digamma(r) + np.log(alpha)
-        dA2a_u = special.digamma(a) - special.digamma(a + b + ux) - (special.digamma(a) - special.digamma(a + b))
-        dA2b_u = special.digamma(b + ux) - special.digamma(a + b + ux) - (special.digamma(b) - special.digamma(a + b))
-        A1, A2 = A1u[inv], A2u[inv]
-        rx = r + x
-        la_T, la_tx = np.log(alpha + T), np.log(alpha + tx)
-        A3 = -rx * la_T
         pos = x > 0
-        bx1 = np.where(pos, b + x - 1, 1.0)
-        A4 = np.where(pos, np.log(a) - np.log(bx1) - rx * la_tx, -np.inf)
-        m = np.maximum(A3, A4)
-        e3, e4 = np.exp(A3 - m), np.exp(A4 - m)
-        s = e3 + e4
-        ll = A1 + A2 + m + np.log(s)
-        w3, w4 = e3 / s, e4 / s
-        d_r = dA1r_u[inv] + w3 * (-la_T) + w4 * np.where(pos, -la_tx, 0.0)
-        d_alpha = r / alpha + w3 * (-rx / (alpha + T)) + w4 * np.where(pos, -rx / (alpha + tx), 0.0)
-        d_a = dA2a_u[inv] + w4 * np.where(pos, 1.0 / a, 0.0)
-        d_b = dA2b_u[inv] + w4 * np.where(pos, -1.0 / bx1, 0.0)
-        total_w = w.sum()
-        f = -np.dot(w, ll) / total_w
-        grad = -np.array([np.dot(w, d_r) * r, np.dot(w, d_alpha) * alpha, np.dot(w, d_a) * a,
-                          np.dot(w, d_b) * b]) / total_w
-        return f, grad
+        # rows with no repeat purchase only differ by T: collapse them
+        uT0, inv0 = np.unique(T[~pos], return_inverse=True)
+        return {"ux": ux, "wx": np.bincount(inv, weights=w, minlength=len(ux)), "T0": uT0,
+                "w0": np.bincount(inv0, weights=w[~pos], minlength=len(uT0)),
+                "x": x[pos], "tx": tx[pos], "T": T[pos], "w": w[pos], "wsum": w.sum()}
+
+    @staticmethod
+    def _negll(log_params, x, tx=None, T=None, w=None):
+        """Mean negative log-likelihood (FHL 2005a, eq. 6) and its gradient in log-parameters.
+
+        ``x`` is either the frequency array (with ``tx``, ``T``, ``w``) or the
+        dict from :meth:`_prepare`.
+        """
+        d = x if isinstance(x, dict) else BetaGeoModel._prepare(x, tx, T, w)
+        r, alpha, a, b = np.exp(log_params)
+        ux, wx = d["ux"], d["wx"]
+        ln_alpha = np.log(alpha)
+        # terms that depend on x only, on the unique x values, summed with their weights
+        dg_ab = special.digamma(a + b)
+        dg_abx = special.digamma(a + b + ux)
+        s_x = (_wdot(wx, special.gammaln(r + ux) + special.betaln(a, b + ux)) + d["wsum"] * (
+            r * ln_alpha - special.gammaln(r) - special.betaln(a, b)))
+        g_r = _wdot(wx, special.digamma(r + ux)) + d["wsum"] * (ln_alpha - special.digamma(r))
+        g_alpha = d["wsum"] * r / alpha
+        g_a = _wdot(wx, dg_ab - dg_abx)
+        g_b = _wdot(wx, special.digamma(b + ux) - dg_abx) + d["wsum"] * (dg_ab - special.digamma(b))
+        # customers without repeat purchases: A3 = -r ln(alpha + T)
+        la_T0 = np.log(alpha + d["T0"])
+        s_x -= r * _wdot(d["w0"], la_T0)
+        g_r -= _wdot(d["w0"], la_T0)
+        g_alpha -= r * _wdot(d["w0"], 1.0 / (alpha + d["T0"]))
+        # repeat buyers: log(exp(A3) + exp(A4)) = A3 + log1p(exp(A4 - A3))
+        xp, w = d["x"], d["w"]
+        rx = r + xp
+        a_T, a_tx = alpha + d["T"], alpha + d["tx"]
+        la_T, la_tx = np.log(a_T), np.log(a_tx)
+        bx1 = b + xp - 1
+        diff = np.log(a / bx1) + rx * (la_T - la_tx)          # A4 - A3
+        # below -40 the "died at tx" term is < 4e-18 of the other; clipping keeps the arithmetic
+        # away from subnormal numbers, which are a hundred times slower
+        diff = np.maximum(diff, -40.0)
+        w4 = special.expit(diff)                            # weight of the "died at tx" term
+        ll = -rx * la_T + np.logaddexp(0.0, diff)
+        s_x += _wdot(w, ll)
+        g_r += _wdot(w, -la_T + w4 * (la_T - la_tx))
+        g_alpha += _wdot(w, -rx / a_T + w4 * (rx / a_T - rx / a_tx))
+        g_a += _wdot(w, w4) / a
+        g_b -= _wdot(w, w4 / bx1)
+        total_w = d["wsum"]
+        return -s_x / total_w, -np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b]) / total_w
 
     def fit(self, summary: pd.DataFrame, weights=None, initial_params: dict | None = None) -> BetaGeoModel:
         """Fit by maximum likelihood on the unique (frequency, recency, T) rows.
@@ -431,10 +460,11 @@ class BetaGeoModel:
             raise ValueError("summary has no repeat buyers (frequency > 0): the BG/NBD model cannot be fitted")
         start = initial_params or {"r": 1.0, "alpha": max(float(np.mean(arr["T"])), 1e-3) / 2, "a": 1.0, "b": 1.0}
         x0 = np.log([start["r"], start["alpha"], start["a"], start["b"]])
-        res = _minimise(lambda z: self._negll(z, x, tx, T, uw), x0, "BetaGeoModel")
+        prepared = self._prepare(x, tx, T, uw)
+        res = _minimise(lambda z: self._negll(z, prepared), x0, "BetaGeoModel")
         r, alpha, a, b = np.exp(res.x)
         self.params_ = {"r": float(r), "alpha": float(alpha), "a": float(a), "b": float(b)}
-        self.log_likelihood_ = float(-self._negll(res.x, x, tx, T, uw)[0] * uw.sum())
+        self.log_likelihood_ = float(-self._negll(res.x, prepared)[0] * uw.sum())
         self.time_unit_ = summary.attrs.get("time_unit", "W")
         self.n_customers_ = int(len(summary))
         self.n_unique_rows_ = int(len(x))
@@ -453,7 +483,11 @@ class BetaGeoModel:
         z = np.log(a) - np.log(bx1) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
         return np.where(pos, z, -np.inf)
 
-    def _conditional(self, t, x, tx, T):
+    def _bracket(self, t, x, T):
+        """E[Y(t)] of a customer known to be alive at T (FHL 2005a, eq. 10 without the P(alive) factor).
+
+        Depends on (x, T) only, not on recency, so it is evaluated on the unique (x, T) pairs.
+        """
         r, alpha, a, b = self._check_fitted()
         c = a + b + x - 1
         z = t / (alpha + T + t)
@@ -462,8 +496,14 @@ class BetaGeoModel:
         h = special.hyp2f1(a + b - 1 - r, a - 1, c, z)
         head = -np.expm1((a - 1) * np.log1p(-z))  # 1 - (1-z)^(a-1)
         bracket = head - (1 - head) * (h - 1)      # 1 - (1-z)^(a-1) * h
-        ey = c / (a - 1) * bracket
-        return np.maximum(ey * special.expit(-self._log_odds_dead(x, tx, T)), 0.0)
+        return np.maximum(c / (a - 1) * bracket, 0.0)
+
+    def _conditional(self, t, x, tx, T):
+        """Conditional expected purchases in (T, T + t] (FHL 2005a, eq. 10)."""
+        t = np.broadcast_to(np.asarray(t, dtype=float), np.shape(x))
+        (ut, ux, uT), inv, _ = _unique_rows(t.ravel(), np.ravel(x), np.ravel(T))
+        bracket = self._bracket(ut, ux, uT)[inv].reshape(np.shape(x))
+        return bracket * special.expit(-self._log_odds_dead(x, tx, T))
 
     def _on_unique(self, summary, fn):
         arr = _summary_arrays(summary)
@@ -565,21 +605,30 @@ class GammaGammaModel:
         self.params_: dict[str, float] | None = None
 
     @staticmethod
-    def _negll(log_params, x, m):
+    def _negll(log_params, x, m=None):
+        """Mean negative log-likelihood (Fader & Hardie 2013, eq. 3) and gradient in log-parameters.
+
+        ``x`` (repeat purchases) and ``m`` (their mean value), or the dict from :meth:`_prepare`.
+        """
+        d = x if isinstance(x, dict) else GammaGammaModel._prepare(x, m)
         p, q, g = np.exp(log_params)
-        ux, inv = np.unique(x, return_inverse=True)
+        ux, nu, n = d["ux"], d["nu"], d["n"]
         px_u = p * ux
-        lg_u = special.gammaln(px_u + q) - special.gammaln(px_u) - special.gammaln(q)
-        dp_u = ux * (special.digamma(px_u + q) - special.digamma(px_u) + np.log(ux))
-        dq_u = special.digamma(px_u + q) - special.digamma(q)
-        px = px_u[inv]
-        lgm = np.log(g + m * x)
-        ll = lg_u[inv] + q * np.log(g) + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * lgm
-        d_p = dp_u[inv] + x * np.log(m) - x * lgm
-        d_q = dq_u[inv] + np.log(g) - lgm
-        d_g = q / g - (px + q) / (g + m * x)
-        n = len(x)
-        return -ll.sum() / n, -np.array([d_p.sum() * p, d_q.sum() * q, d_g.sum() * g]) / n
+        lgm = np.log(g + d["xm"])                 # log(gamma + m x), the only per-row work
+        s_lgm, s_xlgm = lgm.sum(), _wdot(d["x"], lgm)
+        ll = (_wdot(nu, special.gammaln(px_u + q) - special.gammaln(px_u)) - n * special.gammaln(q)
+              + n * q * np.log(g) + p * d["s_xlnm"] - d["s_lnm"] + p * d["s_xlnx"] - p * s_xlgm - q * s_lgm)
+        d_p = _wdot(nu, ux * (special.digamma(px_u + q) - special.digamma(px_u))) + d["s_xlnx"] + d["s_xlnm"] - s_xlgm
+        d_q = _wdot(nu, special.digamma(px_u + q)) - n * special.digamma(q) + n * np.log(g) - s_lgm
+        d_g = n * q / g - ((p * d["x"] + q) / (g + d["xm"])).sum()
+        return -ll / n, -np.array([d_p * p, d_q * q, d_g * g]) / n
+
+    @staticmethod
+    def _prepare(x, m):
+        ux, nu = np.unique(x, return_counts=True)
+        lnm = np.log(m)
+        return {"ux": ux, "nu": nu.astype(float), "n": float(len(x)), "x": x, "xm": x * m,
+                "s_lnm": lnm.sum(), "s_xlnm": _wdot(x, lnm), "s_xlnx": _wdot(x, np.log(x))}
 
     def fit(self, summary: pd.DataFrame) -> GammaGammaModel:
         """Fit on the repeat buyers (``frequency > 0``) with positive ``monetary_value``.
@@ -596,10 +645,11 @@ class GammaGammaModel:
                              f"only {int(use.sum())} of {len(summary)} rows qualify")
         x, m = arr["frequency"][use], arr["monetary_value"][use]
         x0 = np.log([2.0, 3.0, max(float(m.mean()), 1e-6)])
-        res = _minimise(lambda z: self._negll(z, x, m), x0, "GammaGammaModel")
+        prepared = self._prepare(x, m)
+        res = _minimise(lambda z: self._negll(z, prepared), x0, "GammaGammaModel")
         p, q, g = np.exp(res.x)
         self.params_ = {"p": float(p), "q": float(q), "gamma": float(g)}
-        self.log_likelihood_ = float(-self._negll(res.x, x, m)[0] * len(x))
+        self.log_likelihood_ = float(-self._negll(res.x, prepared)[0] * len(x))
         self.n_customers_ = int(use.sum())
         self.n_excluded_ = int((~use).sum())
         return self
@@ -671,14 +721,14 @@ class ShiftedBetaGeometric:
             # P(T = t) = B(al + 1, be + t - 1) / B(al, be); S(n) = B(al, be + n) / B(al, be)
             lp = special.betaln(al + 1, be + t - 1) - special.betaln(al, be)
             ls = special.betaln(al, be + n) - special.betaln(al, be)
-            total += np.dot(lost, lp) + arr[-1] * ls
+            total += _wdot(lost, lp) + arr[-1] * ls
             d0 = special.digamma(al + be)
             dlp_al = special.digamma(al + 1) - special.digamma(al + be + t) - special.digamma(al) + d0
             dlp_be = special.digamma(be + t - 1) - special.digamma(al + be + t) - special.digamma(be) + d0
             dls_al = special.digamma(al) - special.digamma(al + be + n) - special.digamma(al) + d0
             dls_be = special.digamma(be + n) - special.digamma(al + be + n) - special.digamma(be) + d0
-            g_al += np.dot(lost, dlp_al) + arr[-1] * dls_al
-            g_be += np.dot(lost, dlp_be) + arr[-1] * dls_be
+            g_al += _wdot(lost, dlp_al) + arr[-1] * dls_al
+            g_be += _wdot(lost, dlp_be) + arr[-1] * dls_be
             n_tot += arr[0]
         return -total / n_tot, -np.array([g_al * al, g_be * be]) / n_tot
 
@@ -840,13 +890,15 @@ def customer_lifetime_value(
     month_len = DAYS_PER_UNIT["M"] / _check_time_unit(unit)
     transaction_model._check_fitted()
     spend = spend_model.expected_spend(summary).to_numpy()
+    p_alive = transaction_model.p_alive(summary).to_numpy()
     arr = _summary_arrays(summary)
-    (x, tx, T), inv, _ = _unique_rows(arr["frequency"], arr["recency"], arr["T"])
+    # the expected purchases of an alive customer depend on (frequency, T) only
+    (x, T), inv, _ = _unique_rows(arr["frequency"], arr["T"])
     value = np.zeros(len(x))
     previous = np.zeros(len(x))
     for m in range(1, int(months) + 1):
-        current = transaction_model._conditional(m * month_len, x, tx, T)
+        current = transaction_model._bracket(m * month_len, x, T)
         value += np.maximum(current - previous, 0.0) / (1 + monthly_discount_rate) ** m
         previous = current
-    clv = value[inv] * spend * margin_arr
+    clv = value[inv] * p_alive * spend * margin_arr
     return pd.Series(clv, index=summary.index, name="clv")
