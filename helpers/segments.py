@@ -463,6 +463,7 @@ def fit_segments(features: pd.DataFrame, k: int, method: str = "kmeans", random_
 def choose_k(features: pd.DataFrame, k_values, method: str = "kmeans", random_state: int = 0, *,
              columns=None, pca=None, log_columns=None, weights=None, min_share: float = 0.05,
              sample_size: int | None = 3000, n_init: int = 4, criterion: str | None = None,
+             stability_resamples: int = 0, stability_share: float = 0.5, min_stability: float = 0.9,
              n_threads: int | None = 1) -> pd.DataFrame:
     """Criteria per candidate number of segments, and the recommended ``k``.
 
@@ -478,6 +479,12 @@ def choose_k(features: pd.DataFrame, k_values, method: str = "kmeans", random_st
     criterion : {"silhouette", "bic"}, optional
         What picks ``k`` among the usable ones: default silhouette for k-means
         and BIC (lowest) for a Gaussian mixture.
+    stability_resamples : int
+        If > 0, also run :func:`segment_stability` per ``k`` with this many
+        rounds on ``stability_share`` subsamples; a ``k`` whose mean adjusted
+        Rand index is below ``min_stability`` is not usable (Ben-Hur, Elisseeff
+        & Guyon 2002, "A stability based method for discovering structure in
+        clustered data", *Pacific Symposium on Biocomputing* 7, 6-17).
 
     Returns
     -------
@@ -485,8 +492,8 @@ def choose_k(features: pd.DataFrame, k_values, method: str = "kmeans", random_st
         One row per ``k``: ``silhouette`` (Rousseeuw 1987; higher is better,
         on the transformed features), ``calinski_harabasz``, ``inertia``
         (k-means: within-segment sum of squares) or ``bic`` (mixture; lower is
-        better), ``smallest_share``, ``largest_share``, ``usable`` and
-        ``chosen`` (True on the recommended ``k``).
+        better), ``smallest_share``, ``largest_share``, ``stability`` (when
+        computed), ``usable`` and ``chosen`` (True on the recommended ``k``).
     """
     columns = _columns(features, columns)
     k_values = sorted({int(k) for k in k_values})
@@ -518,6 +525,13 @@ def choose_k(features: pd.DataFrame, k_values, method: str = "kmeans", random_st
             row["smallest_share"] = float(shares.min())
             row["largest_share"] = float(shares.max())
             row["usable"] = bool(shares.min() >= min_share)
+            if stability_resamples:
+                st = segment_stability(features, k, method, random_state, n_resamples=stability_resamples,
+                                       sample_share=stability_share, columns=columns, pca=pca,
+                                       log_columns=log_columns, weights=weights, n_init=n_init,
+                                       n_threads=n_threads)
+                row["stability"] = float(st["ari"].mean())
+                row["usable"] = row["usable"] and row["stability"] >= min_stability
             rows.append(row)
     table = pd.DataFrame(rows).set_index("k")
     pool = table[table["usable"]] if table["usable"].any() else table
@@ -571,7 +585,9 @@ def segment_stability(features: pd.DataFrame, k: int, method: str = "kmeans", ra
 
 # --------------------------------------------------------------------------- profiles and programme
 def profile_segments(features: pd.DataFrame, labels: pd.Series, customers: pd.DataFrame | None = None, *,
-                     customer_col: str = "customer_id", margin_col: str = "margin") -> pd.DataFrame:
+                     orders: pd.DataFrame | None = None, lapsed_days: float = 365,
+                     customer_col: str = "customer_id", margin_col: str = "margin",
+                     date_col: str = "timestamp", amount_col: str = "amount") -> pd.DataFrame:
     """Describe each segment: size, share of margin, value, behaviour, channel, consents.
 
     Parameters
@@ -585,22 +601,30 @@ def profile_segments(features: pd.DataFrame, labels: pd.Series, customers: pd.Da
     customers : DataFrame, optional
         The register: adds ``consent_email``/``consent_sms``/``consent_post``
         (share answering ``yes``; missing counts as no consent), the most common
-        ``age_band`` and ``area_type``.
+        ``age_band``, ``area_type`` and ``loyalty_tier``.
+    orders : DataFrame, optional
+        Order lines: adds ``peak_month`` (1-12), the calendar month in which
+        the segment buys most compared with all customers, and ``peak_lift``.
+    lapsed_days : float
+        Days without a purchase after which a customer counts as lapsed
+        (``share_lapsed``).
 
     Returns
     -------
     DataFrame
         One row per segment: ``customers``, ``share_customers``,
         ``margin_total`` (euros), ``share_margin``, ``margin_per_customer``,
-        the mean of every numeric feature, ``top_channel``, ``top_category``
-        (largest share lift over all customers), ``category_lift``, and the
-        register columns.
+        ``share_lapsed``, the mean of every numeric feature, ``top_channel``,
+        ``top_category`` (largest share lift over all customers),
+        ``category_lift``, ``next_category`` (second largest lift), and the
+        register and calendar columns.
     """
     labels = _check_labels(labels)
     _check_known(labels, features)
-    _require_columns(features, [margin_col], "features")
+    _require_columns(features, [margin_col, "recency_days"], "features")
     f = features.loc[labels.index]
-    g = f.groupby(labels.to_numpy())
+    key = labels.to_numpy()
+    g = f.groupby(key)
     numeric = [c for c in f.columns if pd.api.types.is_numeric_dtype(f[c])]
     prof = g[numeric].mean()
     prof.insert(0, "customers", g.size())
@@ -609,6 +633,7 @@ def profile_segments(features: pd.DataFrame, labels: pd.Series, customers: pd.Da
     prof.insert(2, "margin_total", margin)
     prof.insert(3, "share_margin", margin / margin.sum())
     prof.insert(4, "margin_per_customer", margin / prof["customers"])
+    prof.insert(5, "share_lapsed", (f["recency_days"] > lapsed_days).groupby(key).mean())
     chan = [c for c in numeric if c.startswith("channel_")]
     if chan:
         prof["top_channel"] = prof[chan].idxmax(axis=1).str.removeprefix("channel_")
@@ -617,92 +642,124 @@ def profile_segments(features: pd.DataFrame, labels: pd.Series, customers: pd.Da
         lift = prof[cats] / f[cats].mean().replace(0, np.nan)
         prof["top_category"] = lift.idxmax(axis=1).str.removeprefix("cat_")
         prof["category_lift"] = lift.max(axis=1)
+        if len(cats) > 1:
+            second = np.argsort(-lift.fillna(0).to_numpy(), axis=1)[:, 1]
+            prof["next_category"] = [cats[j].removeprefix("cat_") for j in second]
     if customers is not None:
         _require_columns(customers, [customer_col], "customers")
-        reg = customers.set_index(customer_col).reindex(labels.index)
+        reg = customers.drop_duplicates(customer_col).set_index(customer_col).reindex(labels.index)
         for c in ("consent_email", "consent_sms", "consent_post"):
             if c in reg:
-                prof[c] = (reg[c] == "yes").fillna(False).groupby(labels.to_numpy()).mean()
+                prof[c] = (reg[c] == "yes").fillna(False).groupby(key).mean()
         for c in ("age_band", "area_type", "loyalty_tier"):
             if c in reg:
-                prof[f"top_{c}"] = reg[c].groupby(labels.to_numpy()).agg(
-                    lambda s: s.mode().iloc[0] if s.notna().any() else "unknown")
+                counts = reg[c].fillna("unknown").groupby(key).value_counts()
+                prof[f"top_{c}"] = counts.groupby(level=0).idxmax().str[1]
+    if orders is not None:
+        _require_columns(orders, [customer_col, date_col, amount_col], "orders")
+        buys = orders.loc[orders[amount_col] > 0]
+        seg = buys[customer_col].map(labels)
+        month = pd.to_datetime(buys[date_col]).dt.month
+        by = buys[amount_col].groupby([seg, month]).sum().unstack(fill_value=0.0)
+        share = by.div(by.sum(axis=1), axis=0)
+        overall = buys[amount_col].groupby(month).sum()
+        lift = share / (overall / overall.sum())
+        prof["peak_month"] = lift.idxmax(axis=1).reindex(prof.index)
+        prof["peak_lift"] = lift.max(axis=1).reindex(prof.index)
     prof.index.name = "segment"
     prof.attrs["unlabelled"] = int((~features.index.isin(labels.index)).sum())
+    prof.attrs["lapsed_days"] = lapsed_days
     return prof
 
 
-def name_segments(profiles: pd.DataFrame, *, lapsed_days: float = 365, new_days: float = 180,
-                  deal_ratio: float = 1.3) -> pd.Series:
+_CHANNEL_WORD = {"app": "app", "web": "web", "store": "store"}
+_AREA_WORD = {"city": "city", "suburb": "suburban", "rural": "rural"}
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _pretty(category) -> str:
+    return str(category).replace("_", " & ") if str(category) == "food_gifts" else str(category).replace("_", " ")
+
+
+def name_segments(profiles: pd.DataFrame, *, deal_ratio: float = 1.5, young_age: float = 35,
+                  older_age: float = 55, dominant: float = 0.5) -> pd.Series:
     """Give each segment a name a marketer would use, generated from its profile.
 
-    The name combines the value tier (``margin_per_customer`` in the top,
-    middle or bottom third of segments), the activity (``recency_days`` and
-    ``tenure_days``), discount use (``discount_share`` at least ``deal_ratio``
-    times the average) and the main channel and category. Names are made unique
-    by appending the segment number when two segments would share one.
+    Pattern: ``"<Value tier> <what they buy> (<who, where, how>)"``, e.g.
+    ``"High-value kids buyers (suburban, store)"``. The value tier is the
+    segment's ``margin_per_customer`` third among the segments; *what they buy*
+    is the category with the largest lift, or *deal-seekers* when the
+    ``discount_share`` is at least ``deal_ratio`` times the average; the
+    descriptors are added when distinctive: mean age below ``young_age`` or
+    above ``older_age``, an area type or a channel (app, web) holding at least
+    ``dominant`` of the segment. Names are made unique by appending the
+    segment number.
 
     Returns
     -------
     Series
         Name per segment.
     """
-    _require_columns(profiles, ["margin_per_customer", "recency_days", "customers"], "profiles")
+    _require_columns(profiles, ["margin_per_customer", "customers"], "profiles")
     p = profiles
     rank = p["margin_per_customer"].rank(pct=True, method="first")
-    tier = np.where(rank > 2 / 3, "High-value", np.where(rank > 1 / 3, "Mid-value", "Low-value"))
+    tier = pd.Series(np.where(rank > 2 / 3, "High-value", np.where(rank > 1 / 3, "Mid-value", "Low-value")),
+                     index=p.index)
     weight = p["customers"] / p["customers"].sum()
-    names = []
-    for i, seg in enumerate(p.index):
-        parts = []
-        if p.loc[seg, "recency_days"] > lapsed_days:
-            parts.append("Lapsed")
-        elif "tenure_days" in p and p.loc[seg, "tenure_days"] <= new_days:
-            parts.append("New")
-        parts.append(tier[i].lower() if parts else tier[i])
-        if "discount_share" in p:
-            avg = float((p["discount_share"] * weight).sum())
-            if avg > 0 and p.loc[seg, "discount_share"] >= deal_ratio * avg:
-                parts.append("deal-seekers")
-        if "top_channel" in p:
-            parts.append({"store": "store shoppers", "web": "web shoppers", "app": "app users"}.get(
-                p.loc[seg, "top_channel"], f"{p.loc[seg, 'top_channel']} shoppers"))
-        if "top_category" in p and p.loc[seg, "category_lift"] >= 1.3:
-            parts.append(f"({str(p.loc[seg, 'top_category']).replace('_', ' ')})")
-        names.append(" ".join(parts))
-    names = pd.Series(names, index=p.index, name="name")
+    deal = pd.Series(False, index=p.index)
+    if "discount_share" in p:
+        avg = float((p["discount_share"] * weight).sum())
+        deal = (p["discount_share"] >= deal_ratio * avg) & (avg > 0)
+    what = p["top_category"].map(lambda c: f"{_pretty(c)} buyers") if "top_category" in p \
+        else pd.Series("customers", index=p.index)
+    what = what.where(~deal, "deal-seekers")
+    desc = pd.Series([[] for _ in p.index], index=p.index)
+    if "age_years" in p:
+        desc = desc + p["age_years"].map(lambda a: ["young"] if a < young_age else ["older"] if a > older_age else [])
+    for a, word in _AREA_WORD.items():
+        if f"area_{a}" in p:
+            desc = desc + (p[f"area_{a}"] >= dominant).map(lambda x, w=word: [w] if x else [])
+    for c, word in _CHANNEL_WORD.items():
+        if f"channel_{c}" in p:
+            desc = desc + (p[f"channel_{c}"] >= dominant).map(lambda x, w=word: [w] if x else [])
+    names = tier + " " + what + desc.map(lambda d: f" ({', '.join(d)})" if d else "")
+    names.name = "name"
     dup = names.duplicated(keep=False)
     names[dup] = names[dup] + " #" + names.index[dup].astype(str)
     return names
 
 
-def marketing_programme(profiles: pd.DataFrame, *, names: pd.Series | None = None, lapsed_days: float = 365,
-                        at_risk_days: float = 120, new_days: float = 180, deal_ratio: float = 1.3,
-                        min_consent: float = 0.3) -> pd.DataFrame:
+def marketing_programme(profiles: pd.DataFrame, *, names: pd.Series | None = None, deal_ratio: float = 1.5,
+                        lapse_risk: float = 0.4, min_consent: float = 0.3, peak_lift: float = 1.2) -> pd.DataFrame:
     """A marketing programme per segment: need, what to offer, when, how, and what not to do.
 
     Rules (all from the profile, so the table follows the data when it changes):
 
-    * **need** -- *keep* (win back) when the segment's average recency is past
-      ``at_risk_days``; *acquire* (turn first-timers into repeat customers) when
-      tenure is short and frequency low; *keep* (protect) for the top value
-      third; otherwise *sell more*.
-    * **what** -- the segment's strongest category (lift over average) for
-      cross-sell; service and early access, not discounts, for high value;
-      a discount only where the segment already buys on discount.
-    * **when** -- a trigger (days without purchase, days after the first
-      purchase) or the calendar of its top category.
-    * **how** -- the consented channel with the highest opt-in share
-      (e-mail, SMS, post); if none reaches ``min_consent``, in-store and in-app
-      messages only.
+    * **need** -- *profit* (stop paying for sales that would happen anyway)
+      for deal-seekers (``discount_share`` at least ``deal_ratio`` times the
+      average); *keep* (protect the best) for the top value third;
+      *keep* (win back) where at least ``lapse_risk`` of the segment has
+      lapsed; otherwise *sell more* (cross-sell).
+    * **what** -- the segment's strongest category (lift over average): new
+      products for the best, the next category for cross-sell, a personal
+      come-back offer for win-back; discounts only where they already buy on
+      discount, and then smaller ones.
+    * **when** -- the segment's peak month (calendar) when it buys at least
+      ``peak_lift`` times its usual share then, plus a trigger (a purchase
+      gap, days after the last purchase).
+    * **how** -- the consented channel with the highest opt-in share (e-mail,
+      SMS, post) if it reaches ``min_consent``, with content in their own
+      channel (app, web, store).
     * **not to do** -- e.g. no blanket discounts to customers who buy anyway,
-      no more than two win-back contacts (silence is also a message), no
-      messages without consent.
+      no more than two win-back contacts (silence is also a message), never
+      a message without consent.
 
     Parameters
     ----------
     profiles : DataFrame
-        From :func:`profile_segments` (with the register columns for consents).
+        From :func:`profile_segments` (with ``customers`` for consents and
+        ``orders`` for the peak month).
     names : Series, optional
         Segment names (default :func:`name_segments`).
 
@@ -710,55 +767,64 @@ def marketing_programme(profiles: pd.DataFrame, *, names: pd.Series | None = Non
     -------
     DataFrame
         One row per segment: ``name``, ``customers``, ``share_margin``, ``need``,
-        ``offer``, ``when``, ``channel``, ``not_to_do``.
+        ``offer``, ``when``, ``channel``, ``not_to_do``, ``lookalike`` (whom to
+        acquire more of: the best segments' age band and area type).
     """
-    _require_columns(profiles, ["customers", "share_margin", "margin_per_customer", "recency_days"], "profiles")
+    _require_columns(profiles, ["customers", "share_margin", "margin_per_customer", "share_lapsed"], "profiles")
+    if profiles.empty:
+        raise ValueError("profiles is empty: no segment to write a programme for")
     p = profiles
-    names = name_segments(p, lapsed_days=lapsed_days, new_days=new_days, deal_ratio=deal_ratio) \
-        if names is None else names.reindex(p.index)
+    names = name_segments(p, deal_ratio=deal_ratio) if names is None else names.reindex(p.index)
     weight = p["customers"] / p["customers"].sum()
     avg_disc = float((p["discount_share"] * weight).sum()) if "discount_share" in p else 0.0
     value_rank = p["margin_per_customer"].rank(pct=True, method="first")
     consent_cols = [c for c in ("consent_email", "consent_sms", "consent_post") if c in p]
     rows = []
-    for seg in p.index:
+    for seg in p.index:  # one row per segment (a handful), not per customer
         r = p.loc[seg]
-        cat = str(r["top_category"]).replace("_", " ") if "top_category" in p else "their favourite category"
+        cat = _pretty(r["top_category"]) if "top_category" in p else "their favourite category"
         deal = "discount_share" in p and avg_disc > 0 and r["discount_share"] >= deal_ratio * avg_disc
         high = value_rank[seg] > 2 / 3
-        freq = r["frequency"] if "frequency" in p else np.nan
-        if r["recency_days"] > at_risk_days:
-            need = "keep (win back)"
-            offer = f"a personal come-back offer in {cat}" + (" with a discount" if deal else ", no discount")
-            when = f"trigger: {int(at_risk_days)} days without a purchase; a second and last reminder 3 weeks later"
-            not_to_do = "no more than two win-back contacts; do not put them on the weekly newsletter"
-        elif "tenure_days" in p and r["tenure_days"] <= new_days and (np.isnan(freq) or freq < 2.5):
-            need = "acquire (second purchase)"
-            offer = f"welcome series: what goes with their first purchase in {cat}"
-            when = "trigger: 7 and 30 days after the first purchase"
-            not_to_do = "no deep discount on the first repeat: it trains them to wait for one"
+        peak = ""
+        if "peak_month" in p and r["peak_lift"] >= peak_lift:
+            peak = f"calendar: before their peak in {_MONTHS[int(r['peak_month']) - 1]}; "
+        gap = 365.25 / r["orders_per_year"] if "orders_per_year" in p and r["orders_per_year"] > 0 else 90
+        if deal:
+            need = "profit (cut discount cost)"
+            offer = f"member prices on a few {cat} items instead of site-wide discounts"
+            when = peak + "campaign weeks only"
+            not_to_do = "no extra discount codes: they buy on sale anyway; watch returns"
         elif high:
             need = "keep (protect the best)"
-            offer = f"service and early access to new {cat}; club events"
-            when = "calendar: season launches; trigger: a purchase gap 1.5 times their usual"
+            offer = f"early access to new {cat}, service and club events; no discount"
+            when = peak + f"trigger: no purchase for {1.5 * gap:.0f} days (1.5 times their usual gap)"
             not_to_do = "no blanket discounts: they buy at full price anyway"
+        elif r["share_lapsed"] >= lapse_risk:
+            need = "keep (win back)"
+            offer = f"a personal come-back offer in {cat}"
+            when = peak + f"trigger: no purchase for {1.5 * gap:.0f} days; one reminder, then silence"
+            not_to_do = "no more than two win-back contacts; not on the weekly newsletter"
         else:
             need = "sell more (cross-sell)"
-            offer = f"the next category after {cat}" + (" with a member price" if deal else "")
-            when = f"calendar: {cat} season and campaign weeks"
-            not_to_do = "do not discount what they already buy" if not deal else \
-                "do not widen the discount to full-price buyers"
+            nxt = _pretty(r["next_category"]) if "next_category" in p else "a new category"
+            offer = f"{nxt} to go with their {cat}"
+            when = peak + "trigger: 2 weeks after a purchase"
+            not_to_do = "do not discount what they already buy"
         if consent_cols:
             best = max(consent_cols, key=lambda c: r[c])
-            channel = (f"{best.removeprefix('consent_')} to the {r[best]:.0%} who consented"
-                       if r[best] >= min_consent else "in-store and in-app only (too few consents)")
-            if "top_channel" in p and r["top_channel"] in ("app", "web"):
-                channel += f"; personalised {r['top_channel']} content"
+            channel = (f"{best.removeprefix('consent_').replace('email', 'e-mail')} ({r[best]:.0%} consented)"
+                       if r[best] >= min_consent else "no campaign channel: too few consents")
         else:
-            channel = f"{r['top_channel']} (check consents first)" if "top_channel" in p else "check consents first"
+            channel = "check consents first"
+        if "top_channel" in p:
+            channel += f"; content in the {r['top_channel']}"
+        lookalike = ""
+        if high and "top_age_band" in p and "top_area_type" in p:
+            lookalike = f"acquire look-alikes: {r['top_age_band']}, {r['top_area_type']}"
         rows.append({"segment": seg, "name": names[seg], "customers": int(r["customers"]),
                      "share_margin": float(r["share_margin"]), "need": need, "offer": offer, "when": when,
-                     "channel": channel, "not_to_do": not_to_do + "; never message without consent"})
+                     "channel": channel, "not_to_do": not_to_do + "; never message without consent",
+                     "lookalike": lookalike})
     return pd.DataFrame(rows).set_index("segment")
 
 

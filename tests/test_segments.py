@@ -172,7 +172,8 @@ def test_profiles_programme_and_unknown_labels(crafted):
     orders, customers, _ = crafted
     f = segment_features(orders, customers)
     fit = fit_segments(f, 2)
-    prof = profile_segments(f, fit.labels, customers)
+    prof = profile_segments(f, fit.labels, customers, orders=orders)
+    assert prof["peak_month"].between(1, 12).all()
     assert prof["customers"].sum() == len(f)
     assert prof["share_margin"].sum() == pytest.approx(1.0)
     assert prof["margin_total"].sum() == pytest.approx(f["margin"].sum())
@@ -181,8 +182,12 @@ def test_profiles_programme_and_unknown_labels(crafted):
     assert names.is_unique
     prog = marketing_programme(prof)
     assert list(prog.columns) == ["name", "customers", "share_margin", "need", "offer", "when", "channel",
-                                  "not_to_do"]
-    assert prog["channel"].str.contains("email").all()  # e-mail is the only channel with consents
+                                  "not_to_do", "lookalike"]
+    assert prog["channel"].str.startswith("e-mail").all()  # e-mail is the only channel with consents
+    # the planted deal-seeking web buyers get the profit programme, not more discounts
+    deal_seg = prof["discount_share"].idxmax()
+    assert prog.loc[deal_seg, "need"].startswith("profit") and "deal-seekers" in names[deal_seg]
+    assert prog.loc[1 - deal_seg, "need"].startswith("keep")
     bad = pd.concat([fit.labels, pd.Series([0], index=["X999"])])
     with pytest.raises(ValueError, match="not in the features table"):
         profile_segments(f, bad)
@@ -206,3 +211,11 @@ def test_migration_matrix_counts_everyone_once():
         migration_matrix(pd.Series(["A", "B"], index=["c1", "c1"]), after)
     with pytest.raises(ValueError, match="not in `order`"):
         migration_matrix(before, after, order=["A", "B"])
+
+
+def test_choose_k_with_stability_rejects_unstable_k():
+    X, _ = make_blobs(n_samples=500, centers=4, n_features=3, cluster_std=1.0, random_state=7)
+    f = pd.DataFrame(X, columns=list("abc"))
+    table = choose_k(f, [3, 4, 6], stability_resamples=3)
+    assert table.loc[4, "stability"] > 0.95
+    assert table.index[table["chosen"]].tolist() == [4]
