@@ -29,7 +29,7 @@ from helpers import DATA_DIR
 
 SEED = 20260105
 #: Version of the generator; written to ``data/sample/READY``.
-VERSION = "1"
+VERSION = "2"
 N_PERSONS = 14_600
 DATA_START = pd.Timestamp("2023-01-01")
 OBSERVATION_END = pd.Timestamp("2025-12-31")  # last day of observed data
@@ -329,7 +329,8 @@ def simulate_purchase_days(rng: np.random.Generator, persons: pd.DataFrame) -> p
     ev["rank"] = ev.groupby("person").cumcount() + 1
     lifetime_purchases = rng.geometric(persons["dropout_p"].to_numpy())  # dies after this repeat purchase
     ev = ev[ev["rank"] <= lifetime_purchases[ev["person"].to_numpy()]]
-    first = pd.DataFrame({"person": np.arange(len(persons)), "t": persons["signup_day"].to_numpy() + 0.4, "rank": 0})
+    first_time = rng.random(len(persons)) * 0.98  # time of day of the first purchase
+    first = pd.DataFrame({"person": np.arange(len(persons)), "t": persons["signup_day"].to_numpy() + first_time, "rank": 0})
     ev = pd.concat([first, ev], ignore_index=True).sort_values(["person", "t"], kind="stable", ignore_index=True)
     ev["source"] = "organic"
     persons["lifetime_purchases"] = lifetime_purchases
