@@ -493,10 +493,34 @@ class BetaGeoModel:
         z = t / (alpha + T + t)
         # Euler transformation of FHL (2005a, eq. 10): (1-z)^(r+x) 2F1(r+x, b+x; c; z)
         # = (1-z)^(a-1) 2F1(a+b-1-r, a-1; c; z), which stays well scaled for large x.
-        h = special.hyp2f1(a + b - 1 - r, a - 1, c, z)
-        head = -np.expm1((a - 1) * np.log1p(-z))  # 1 - (1-z)^(a-1)
-        bracket = head - (1 - head) * (h - 1)      # 1 - (1-z)^(a-1) * h
-        return np.maximum(c / (a - 1) * bracket, 0.0)
+        with np.errstate(all="ignore"):
+            h = special.hyp2f1(a + b - 1 - r, a - 1, c, z)
+            head = -np.expm1((a - 1) * np.log1p(-z))  # 1 - (1-z)^(a-1)
+            bracket = c / (a - 1) * (head - (1 - head) * (h - 1))   # c / (a-1) * (1 - (1-z)^(a-1) h)
+        bad = ~np.isfinite(bracket)
+        if np.any(bad):
+            # 2F1 overflows when a and b are huge (almost no heterogeneity in p): integrate instead
+            t_b, x_b, T_b = (np.broadcast_to(v, np.shape(bracket))[bad] for v in (t, x, T))
+            bracket = np.array(bracket, dtype=float)
+            bracket[bad] = self._bracket_quadrature(t_b, x_b, T_b)
+        return np.maximum(bracket, 0.0)
+
+    def _bracket_quadrature(self, t, x, T, nodes: int = 64):
+        """The same expectation by quadrature: E[(1 - ((alpha+T) / (alpha+T+p t))^(r+x)) / p].
+
+        Given alive at T, lambda ~ Gamma(r + x, alpha + T) and p ~ Beta(a, b + x)
+        (FHL 2005a); the lambda integral is closed form and the p integral is
+        Gauss-Legendre on the Beta quantile scale (robust for any a, b).
+        """
+        r, alpha, a, b = self._check_fitted()
+        u, w = np.polynomial.legendre.leggauss(nodes)
+        u, w = (u + 1) / 2, w / 2
+        p = special.betaincinv(a, np.asarray(b + x, dtype=float)[..., None], u)
+        p = np.maximum(p, 1e-300)
+        k = np.asarray(r + x, dtype=float)[..., None]
+        rate = np.asarray(t / (alpha + T), dtype=float)[..., None]
+        f = np.where(p * rate < 1e-12, k * rate, -np.expm1(-k * np.log1p(p * rate)) / p)
+        return (f * w).sum(axis=-1)
 
     def _conditional(self, t, x, tx, T):
         """Conditional expected purchases in (T, T + t] (FHL 2005a, eq. 10)."""
