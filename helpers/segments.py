@@ -44,8 +44,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
-#: Mid-points (years) of the register's age bands, used as a numeric feature.
-AGE_BAND_YEARS = {"18-24": 21.0, "25-34": 29.5, "35-44": 39.5, "45-54": 49.5, "55-64": 59.5, "65+": 70.0}
+#: Mid-points (years) of the age bands (register; 13-17 only on park passes), a numeric feature.
+AGE_BAND_YEARS = {"13-17": 15.0, "18-24": 21.0, "25-34": 29.5, "35-44": 39.5, "45-54": 49.5, "55-64": 59.5, "65+": 70.0}
 #: Area types of the postal-code classifier.
 AREA_TYPES = ("city", "suburb", "rural")
 #: Channels of the orders table.
@@ -66,6 +66,11 @@ def _require_columns(df: pd.DataFrame, columns, name: str) -> None:
 
 def _examples(values, n: int = 3) -> list:
     return list(pd.Index(values).unique()[:n])
+
+
+def _not_in(values, reference) -> np.ndarray:
+    """Boolean mask: which of ``values`` are not in ``reference`` (hash join; fast for text ids)."""
+    return pd.Index(reference).unique().get_indexer(pd.Index(values)) < 0
 
 
 def _signed_log1p(x):
@@ -91,7 +96,7 @@ def _check_labels(labels: pd.Series, name: str = "labels") -> pd.Series:
 
 
 def _check_known(labels: pd.Series, features: pd.DataFrame, name: str = "labels") -> None:
-    unknown = ~labels.index.isin(features.index)
+    unknown = _not_in(labels.index, features.index)
     if unknown.any():
         raise ValueError(f"{name}: {unknown.sum()} customer ids are not in the features table, "
                          f"e.g. {_examples(labels.index[unknown])}")
@@ -193,8 +198,10 @@ def segment_features(
         d = pos.groupby(customer_col).agg(disc=(discount_col, "sum"), amt=(amount_col, "sum"))
         feats["discount_share"] = (d["disc"] / (d["amt"] + d["disc"])).reindex(feats.index).fillna(0.0)
     if channel_col is not None and channel_col in lines.columns:
-        ch = lines.loc[lines[order_col].isin(purchase[order_col])].drop_duplicates([order_col])
-        shares = pd.crosstab(ch[customer_col], ch[channel_col], normalize="index")
+        order_total = lines.groupby(order_col, sort=False)[amount_col].transform("sum")
+        ch = lines.loc[order_total > 0].drop_duplicates([order_col])
+        counts = ch.groupby([customer_col, channel_col]).size().unstack(fill_value=0)
+        shares = counts.div(counts.sum(axis=1), axis=0)
         for c in sorted(set(CHANNELS) | set(shares.columns)):
             feats[f"channel_{c}"] = shares[c].reindex(feats.index).fillna(0.0) if c in shares else 0.0
     if category_col is not None and category_col in lines.columns:
@@ -210,7 +217,7 @@ def segment_features(
     if customers is not None:
         _require_columns(customers, [customer_col], "customers")
         reg = customers.set_index(customer_col)
-        unknown = ~feats.index.isin(reg.index)
+        unknown = _not_in(feats.index, reg.index)
         if unknown.any():
             raise ValueError(f"orders: {unknown.sum()} customers are not in the customer register, "
                              f"e.g. {_examples(feats.index[unknown])}")
@@ -218,7 +225,7 @@ def segment_features(
             raise ValueError(f"customers: customer ids must be unique; {reg.index.duplicated().sum()} repeat")
         first_seen = pd.to_datetime(reg["signup_date"]) if "signup_date" in reg else None
         known = reg.index if first_seen is None else reg.index[first_seen <= as_of]
-        attrs["customers_without_orders"] = int((~known.isin(feats.index)).sum())
+        attrs["customers_without_orders"] = int(_not_in(known, feats.index).sum())
         if "age_band" in reg:
             band = reg["age_band"].reindex(feats.index)
             bad = band.notna() & ~band.isin(list(AGE_BAND_YEARS))
@@ -667,7 +674,7 @@ def profile_segments(features: pd.DataFrame, labels: pd.Series, customers: pd.Da
         prof["peak_month"] = lift.idxmax(axis=1).reindex(prof.index)
         prof["peak_lift"] = lift.max(axis=1).reindex(prof.index)
     prof.index.name = "segment"
-    prof.attrs["unlabelled"] = int((~features.index.isin(labels.index)).sum())
+    prof.attrs["unlabelled"] = int(_not_in(features.index, labels.index).sum())
     prof.attrs["lapsed_days"] = lapsed_days
     return prof
 
