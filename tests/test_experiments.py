@@ -269,3 +269,33 @@ def test_pre_period_features_uses_only_orders_before_the_send_date():
     assert f["customer_id"].tolist() == ["B", "A", "C"]
     with pytest.raises(ValueError, match="without a send date"):
         ex.pre_period_features(members, orders, {"K2": "2024-04-01"})
+
+
+# --------------------------------------------------------------------------- planted truth (sample data)
+@pytest.fixture(scope="module")
+def campaign_data():
+    from helpers import data
+    if not (data.SAMPLE_DIR / "READY").exists():
+        pytest.skip("sample data not generated yet (make data)")
+    return data.load_campaign_members(), data.load_truth("campaigns_truth").set_index("campaign_id")
+
+
+def test_campaign_intervals_cover_the_true_effects(campaign_data):
+    # Figures on generator version 1 (seed 20260105): conversion 18/20, revenue 20/20 covered (38/40 = 95 %).
+    members, truth = campaign_data
+    conv = ex.compare_by(members, outcome="converted").set_index("campaign_id")
+    rev = ex.compare_by(members, outcome="revenue", kind="mean").set_index("campaign_id")
+    cover_conv = conv["ci_low"].le(truth["true_effect"]) & conv["ci_high"].ge(truth["true_effect"])
+    cover_rev = rev["ci_low"].le(truth["true_effect_revenue"]) & rev["ci_high"].ge(truth["true_effect_revenue"])
+    assert len(conv) == len(truth) >= 20
+    assert (cover_conv.sum() + cover_rev.sum()) / (2 * len(truth)) >= 0.90
+    assert cover_conv.mean() >= 0.85 and cover_rev.mean() >= 0.85
+
+
+def test_sample_campaign_splits_pass_the_srm_check(campaign_data):
+    from helpers import data
+    members, _ = campaign_data
+    planned = data.load_campaigns().set_index("campaign_id")["control_share"]
+    sizes = members.groupby("campaign_id")["group"].value_counts().unstack()
+    p = [ex.srm_test([r["treatment"], r["control"]], [1 - planned[c], planned[c]]).p_value for c, r in sizes.iterrows()]
+    assert min(p) > 0.001
