@@ -394,13 +394,17 @@ def make_pipeline(columns, k: int, method: str = "kmeans", *, random_state: int 
     log_columns = [c for c in (SKEWED if log_columns is None else log_columns) if c in columns]
     other = [c for c in columns if c not in log_columns]
     order = log_columns + other
-    w = np.array([1.0 if weights is None else float(weights.get(c, 1.0)) for c in order])
     steps = [
         ("prepare", ColumnTransformer([("log", FunctionTransformer(_signed_log1p), log_columns),
                                        ("keep", "passthrough", other)], verbose_feature_names_out=False)),
         ("scale", StandardScaler()),
-        ("weight", FunctionTransformer(_weigh, kw_args={"w": w})),
     ]
+    if weights:
+        unknown = [c for c in weights if c not in columns]
+        if unknown:
+            raise ValueError(f"weights name columns {unknown} that are not among the clustered columns")
+        w = np.array([float(weights.get(c, 1.0)) for c in order])
+        steps.append(("weight", FunctionTransformer(_weigh, kw_args={"w": w})))
     if pca is not None:
         steps.append(("pca", PCA(n_components=pca, random_state=random_state)))
     if method == "kmeans":

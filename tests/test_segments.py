@@ -219,3 +219,14 @@ def test_choose_k_with_stability_rejects_unstable_k():
     table = choose_k(f, [3, 4, 6], stability_resamples=3)
     assert table.loc[4, "stability"] > 0.95
     assert table.index[table["chosen"]].tolist() == [4]
+
+
+def test_weights_change_the_segmentation(crafted):
+    orders, customers, _ = crafted
+    f = segment_features(orders, customers)
+    cols = ["frequency", "avg_order_value", "age_years"]
+    plain = fit_segments(f, 3, columns=cols)
+    weighted = fit_segments(f, 3, columns=cols, weights={"avg_order_value": 5.0})
+    assert "weight" in weighted.pipeline.named_steps and "weight" not in plain.pipeline.named_steps
+    with pytest.raises(ValueError, match="not among the clustered columns"):
+        fit_segments(f, 3, columns=cols, weights={"margin": 2.0})
