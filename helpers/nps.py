@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from math import factorial
 from typing import NamedTuple
 
 import numpy as np
@@ -276,9 +277,13 @@ def nps_compare(scores_a, scores_b, alpha: float = 0.05, method: str = "adjusted
     Returns
     -------
     NPSComparison
-        ``difference`` (points), ``statistic`` (z), two-sided ``p_value``, the
-        two scores, the standard error and a ``1 − alpha`` interval of the
-        difference (points). Unpacks as ``(difference, statistic, p_value)``.
+        ``difference`` (observed, points), ``statistic`` (z), two-sided
+        ``p_value``, the two observed scores, the standard error and a
+        ``1 − alpha`` interval of the difference (points). With
+        ``method="adjusted_wald"`` the statistic and the interval are computed
+        on the adjusted counts, so the interval is centred on the adjusted
+        difference (slightly shrunk towards zero), not exactly on
+        ``difference``. Unpacks as ``(difference, statistic, p_value)``.
     """
     _check_alpha(alpha)
     _check_method(method)
@@ -482,8 +487,6 @@ def driver_importance(data: pd.DataFrame, target: str = "nps", drivers: list[str
     r2 = _r2_all_subsets(corr)
     p = len(drivers)
     weights = np.zeros(p)
-    from math import factorial
-
     for subset, value in r2.items():
         s = len(subset)
         for j in range(p):
