@@ -772,8 +772,9 @@ def compare_by(df: pd.DataFrame, by: str | Sequence[str] = "campaign_id", outcom
 
 
 def pre_period_features(members: pd.DataFrame, orders: pd.DataFrame, send_dates, *, windows=(90, 365),
-                        campaign_col: str = "campaign_id", customer_col: str = "customer_id",
-                        order_col: str = "order_id", date_col: str = "timestamp", amount_col: str = "amount",
+                        sums: Sequence[str] = (), campaign_col: str = "campaign_id",
+                        customer_col: str = "customer_id", order_col: str = "order_id",
+                        date_col: str = "timestamp", amount_col: str = "amount",
                         margin_col: str = "margin") -> pd.DataFrame:
     """Each campaign member's purchase history **before** the send date, for CUPED and uplift models.
 
@@ -791,6 +792,10 @@ def pre_period_features(members: pd.DataFrame, orders: pd.DataFrame, send_dates,
         Send date per campaign id (e.g. ``campaigns.set_index("campaign_id")["send_date"]``).
     windows : sequence of int
         Look-back windows in days for the windowed spend and order counts.
+    sums : sequence of str
+        Further numeric order-line columns to total over all history before the
+        send date (e.g. ``discount``, or ``amount`` of one category made with
+        ``orders.assign(...)``); returned as ``{column}_before``.
 
     Returns
     -------
@@ -804,7 +809,8 @@ def pre_period_features(members: pd.DataFrame, orders: pd.DataFrame, send_dates,
         before the send date (kept, with zeros).
     """
     for name, frame, cols in (("members", members, [campaign_col, customer_col]),
-                              ("orders", orders, [customer_col, order_col, date_col, amount_col, margin_col])):
+                              ("orders", orders, [customer_col, order_col, date_col, amount_col, margin_col,
+                                                  *sums])):
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise ValueError(f"{name}: columns {missing} are missing (columns are {list(frame.columns)[:12]})")
@@ -814,8 +820,9 @@ def pre_period_features(members: pd.DataFrame, orders: pd.DataFrame, send_dates,
     if unknown.any():
         raise ValueError(f"members: {int(unknown.sum())} rows have a {campaign_col} without a send date, "
                          f"e.g. {members.loc[unknown, campaign_col].unique()[:3].tolist()}")
+    extra = {f"{c}_before": (c, "sum") for c in sums}
     per_order = (orders.groupby([customer_col, order_col], sort=False)
-                 .agg(_date=(date_col, "min"), _amount=(amount_col, "sum"), _margin=(margin_col, "sum"))
+                 .agg(_date=(date_col, "min"), _amount=(amount_col, "sum"), _margin=(margin_col, "sum"), **extra)
                  .reset_index(level=order_col, drop=True).reset_index())
     keys = members[[campaign_col, customer_col]].copy()
     keys["_row"] = np.arange(len(keys))
@@ -831,6 +838,8 @@ def pre_period_features(members: pd.DataFrame, orders: pd.DataFrame, send_dates,
     out["orders_before"] = g["_purchase"].sum().reindex(out.index, fill_value=0)
     out["spend_before"] = g["_amount"].sum().reindex(out.index, fill_value=0.0)
     out["margin_before"] = g["_margin"].sum().reindex(out.index, fill_value=0.0)
+    for name in extra:
+        out[name] = g[name].sum().reindex(out.index, fill_value=0.0)
     for w in windows:
         recent = hist[hist["_age"] <= w].groupby("_row")
         out[f"spend_{w}d"] = recent["_amount"].sum().reindex(out.index, fill_value=0.0)

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 
 __all__ = [
     "TwoModelUplift",
@@ -167,7 +168,8 @@ class ClassTransformationUplift(BaseEstimator):
     With equal group sizes ``uplift(x) = 2 P(z = 1 | x) − 1``. Campaigns rarely
     split 50/50 (a 10 % control group is usual), so each customer is weighted
     ``0.5 / share_of_own_group``, which makes the weighted split 50/50 and keeps
-    the identity exact. The estimator must accept ``sample_weight`` in ``fit``.
+    the identity exact. The estimator (or the last step of a ``Pipeline``) must
+    accept ``sample_weight`` in ``fit``.
     0/1 outcomes only.
 
     Parameters
@@ -193,7 +195,10 @@ class ClassTransformationUplift(BaseEstimator):
         z = (y * t + (1 - y) * (1 - t)).astype(int)
         weight = np.where(t == 1, 0.5 / share, 0.5 / (1 - share))
         base = self.estimator if self.estimator is not None else LogisticRegression(max_iter=1000)
-        self.model_ = clone(base).fit(X, z, sample_weight=weight)
+        model = clone(base)
+        # a Pipeline routes the weights to its last step (the classifier)
+        key = f"{model.steps[-1][0]}__sample_weight" if isinstance(model, Pipeline) else "sample_weight"
+        self.model_ = model.fit(X, z, **{key: weight})
         self.treatment_share_ = share
         return self
 
@@ -205,17 +210,22 @@ class ClassTransformationUplift(BaseEstimator):
 # ----------------------------------------------------------------------------
 # evaluation
 # ----------------------------------------------------------------------------
-def _ranked(y, treatment, score):
+def _ranked(y, treatment, score, extra=None):
     t = _check_treatment(treatment)
     y = _check_outcome(y, t.size)
     s = _check_score(score, t.size)
     order = np.argsort(-s, kind="stable")
+    if extra is not None:
+        return y[order], t[order], s[order], extra[order]
     return y[order], t[order], s[order]
 
 
-def _cumulative(y, treatment, score, n_points: int | None):
+def _cumulative(y, treatment, score, n_points: int | None, extra=None):
     """Cumulative counts over the ranking, evaluated at the ends of groups of tied scores."""
-    y, t, s = _ranked(y, treatment, score)
+    if extra is None:
+        y, t, s = _ranked(y, treatment, score)
+    else:
+        y, t, s, extra = _ranked(y, treatment, score, extra)
     n = t.size
     n_t = np.cumsum(t)
     n_c = np.cumsum(1 - t)
@@ -226,6 +236,8 @@ def _cumulative(y, treatment, score, n_points: int | None):
         wanted = np.ceil(np.linspace(0, n, n_points + 1)[1:]).astype(int) - 1
         ends = ends[np.unique(np.searchsorted(ends, wanted))]
     k = ends + 1
+    if extra is not None:
+        return n, k, n_t[ends], n_c[ends], y_t[ends], y_c[ends], np.cumsum(extra)[ends]
     return n, k, n_t[ends], n_c[ends], y_t[ends], y_c[ends]
 
 
@@ -355,7 +367,7 @@ def uplift_by_decile(y, treatment, uplift, bins: int = 10) -> pd.DataFrame:
                               "uplift", "predicted_uplift"]]
 
 
-def profit_curve(y, treatment, uplift, cost_per_contact: float, value_per_unit: float = 1.0,
+def profit_curve(y, treatment, uplift, cost_per_contact, value_per_unit: float = 1.0,
                  population: int | None = None, n_points: int | None = 100) -> pd.DataFrame:
     """Profit of contacting the top of an uplift ranking, estimated on a held-out experiment.
 
@@ -369,8 +381,9 @@ def profit_curve(y, treatment, uplift, cost_per_contact: float, value_per_unit: 
     ----------
     y, treatment, uplift
         As in :func:`qini_curve`.
-    cost_per_contact : float
-        Euros per message.
+    cost_per_contact : float or array-like
+        Euros per message; an array gives each customer's own cost (e.g. SMS
+        dearer than e-mail), summed over the contacted in ranking order.
     value_per_unit : float
         Euros per unit of ``y``.
     population : int, optional
@@ -383,13 +396,17 @@ def profit_curve(y, treatment, uplift, cost_per_contact: float, value_per_unit: 
         ``share_targeted``, ``n_contacted``, ``incremental_value`` (euros),
         ``cost`` (euros), ``profit`` (euros).
     """
-    if cost_per_contact < 0:
-        raise ValueError(f"cost_per_contact must be non-negative; got {cost_per_contact!r}")
-    curve = uplift_curve(y, treatment, uplift, n_points)
-    n = curve["n_targeted"].iloc[-1]
+    t = _check_treatment(treatment)
+    cost_arr = np.broadcast_to(np.asarray(cost_per_contact, dtype=float), t.shape).copy()
+    if not np.isfinite(cost_arr).all() or (cost_arr < 0).any():
+        raise ValueError(f"cost_per_contact must be non-negative euros; {int((~(cost_arr >= 0)).sum())} values are not")
+    n, k, n_t, n_c, y_t, y_c, cum_cost = _cumulative(y, t, uplift, n_points, extra=cost_arr)
+    ok = (n_t > 0) & (n_c > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.where(ok, (y_t / np.where(ok, n_t, 1) - y_c / np.where(ok, n_c, 1)) * k, 0.0)
     scale = (population / n) if population else 1.0
-    n_contacted = curve["n_targeted"].to_numpy() * scale
-    value = curve["uplift"].to_numpy() * scale * value_per_unit
-    cost = n_contacted * cost_per_contact
-    return pd.DataFrame({"share_targeted": curve["share_targeted"], "n_contacted": n_contacted,
+    n_contacted = np.r_[0, k] * scale
+    value = np.r_[0.0, u] * scale * value_per_unit
+    cost = np.r_[0.0, cum_cost] * scale
+    return pd.DataFrame({"share_targeted": np.r_[0.0, k / n], "n_contacted": n_contacted,
                          "incremental_value": value, "cost": cost, "profit": value - cost})

@@ -259,9 +259,11 @@ def test_pre_period_features_uses_only_orders_before_the_send_date():
     })
     members = pd.DataFrame({"campaign_id": ["K1", "K1", "K1"], "customer_id": ["B", "A", "C"],
                             "group": ["control", "treatment", "treatment"]})
-    f = ex.pre_period_features(members, orders, {"K1": "2024-04-01"}, windows=(30,))
+    f = ex.pre_period_features(members, orders.assign(gross=orders["amount"].clip(lower=0)), {"K1": "2024-04-01"},
+                               windows=(30,), sums=["gross"])
     a, b, c = f.iloc[1], f.iloc[0], f.iloc[2]
     assert a.orders_before == 2 and a.spend_before == 15.0 and a.days_since_last == 31
+    assert a.gross_before == 35.0  # purchases 10 + 5 + 20, the return not counted
     assert a.spend_30d == -20.0 and a.orders_30d == 0           # only the return falls in the last 30 days
     assert b.days_since_last == 452 and b.spend_30d == 0.0
     assert np.isnan(c.days_since_last) and c.orders_before == 0  # kept, with zeros, and counted

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
 
 from helpers import uplift as up
 
@@ -117,13 +117,19 @@ def test_profit_curve_ends_at_mailing_everyone(data):
     assert pc["profit"].iloc[-1] == pytest.approx(everyone)
     assert pc["profit"].iloc[0] == 0.0
     assert pc["profit"].max() > everyone  # leaving the sleeping dogs alone pays
+    costs = np.where(np.arange(t.size) % 2 == 0, 0.05, 0.12)          # e-mail and SMS customers
+    pc2 = up.profit_curve(y, t, tau, cost_per_contact=costs, value_per_unit=30.0)
+    assert pc2["cost"].iloc[-1] == pytest.approx(costs.sum())
+    top = np.argsort(-tau, kind="stable")[: int(pc2["n_contacted"].iloc[10])]
+    assert pc2["cost"].iloc[10] == pytest.approx(costs[top].sum())
 
 
-def test_gradient_boosting_works_as_base_learner(data):
+def test_tree_models_work_as_base_learners(data):
     X, t, y, tau, p0 = data
-    hgb = HistGradientBoostingClassifier(max_iter=60, learning_rate=0.1, random_state=0)
-    pred = up.TwoModelUplift(hgb).fit(X[:20_000], t[:20_000], y[:20_000]).predict(X[20_000:])
-    assert stats.spearmanr(pred, tau[20_000:]).statistic > 0.3
+    tree = DecisionTreeClassifier(max_depth=4, min_samples_leaf=300, random_state=0)
+    for model in (up.TwoModelUplift(tree), up.ClassTransformationUplift(tree)):
+        pred = model.fit(X[:30_000], t[:30_000], y[:30_000]).predict(X[30_000:])
+        assert stats.spearmanr(pred, tau[30_000:]).statistic > 0.3, type(model).__name__
 
 
 @pytest.mark.parametrize("call, message", [
