@@ -368,7 +368,8 @@ class BetaGeoModel:
         Total log-likelihood of the fitting data (comparable with the paper:
         -9582.4 on the CDNOW sample in weeks).
     time_unit_ : str
-        Time unit of the fitting summary (``"D"``, ``"W"`` or ``"M"``).
+        Time unit of the fitting summary (``"D"``, ``"W"`` or ``"M"``; None if the summary
+        did not record it).
     n_customers_, n_unique_rows_ : int
         Customers fitted and the unique (frequency, recency, T) rows used.
     """
@@ -454,7 +455,7 @@ class BetaGeoModel:
         w = np.ones(len(summary)) if weights is None else np.asarray(weights, dtype=float)
         if len(w) != len(summary) or np.any(~np.isfinite(w)) or np.any(w < 0):
             raise ValueError("weights must be finite, >= 0 and one per summary row")
-        (x, tx, T), inv, counts = _unique_rows(arr["frequency"], arr["recency"], arr["T"])
+        (x, tx, T), inv, _ = _unique_rows(arr["frequency"], arr["recency"], arr["T"])
         uw = np.bincount(inv, weights=w, minlength=len(x))
         if np.count_nonzero(arr["frequency"] > 0) == 0:
             raise ValueError("summary has no repeat buyers (frequency > 0): the BG/NBD model cannot be fitted")
@@ -465,7 +466,7 @@ class BetaGeoModel:
         r, alpha, a, b = np.exp(res.x)
         self.params_ = {"r": float(r), "alpha": float(alpha), "a": float(a), "b": float(b)}
         self.log_likelihood_ = float(-self._negll(res.x, prepared)[0] * uw.sum())
-        self.time_unit_ = summary.attrs.get("time_unit", "W")
+        self.time_unit_ = summary.attrs.get("time_unit")   # None when the summary was built by hand
         self.n_customers_ = int(len(summary))
         self.n_unique_rows_ = int(len(x))
         return self
@@ -530,12 +531,18 @@ class BetaGeoModel:
         return bracket * special.expit(-self._log_odds_dead(x, tx, T))
 
     def _on_unique(self, summary, fn):
+        unit, fitted = summary.attrs.get("time_unit"), getattr(self, "time_unit_", None)
+        if unit is not None and fitted is not None and unit != fitted:
+            raise ValueError(f"summary is in time unit {unit!r} but the model was fitted in {fitted!r}: "
+                             f"rebuild the summary with time_unit={fitted!r}")
         arr = _summary_arrays(summary)
         (x, tx, T), inv, _ = _unique_rows(arr["frequency"], arr["recency"], arr["T"])
         return fn(x, tx, T)[inv]
 
     def p_alive(self, summary: pd.DataFrame) -> pd.Series:
-        """Probability that each customer is still alive at ``T`` (FHL 2005a, eq. 11; Fader et al. 2008 note).
+        """Probability that each customer is still alive at ``T``.
+
+        Fader, Hardie & Lee (2005a, eq. 11) and their note "Computing P(alive) using the BG/NBD model" (2008).
 
         Returns a Series (0-1) indexed like ``summary``; 1 for customers with no repeat purchase.
         """
@@ -910,7 +917,10 @@ def customer_lifetime_value(
         margin_arr = np.full(len(summary), float(margin))
     if np.any(~np.isfinite(margin_arr)) or np.any(margin_arr < 0) or np.any(margin_arr > 1):
         raise ValueError("margin must be a share between 0 and 1 (one number, or one per customer in summary)")
-    unit = time_unit or getattr(transaction_model, "time_unit_", None) or summary.attrs.get("time_unit", "W")
+    unit = time_unit or getattr(transaction_model, "time_unit_", None) or summary.attrs.get("time_unit")
+    if unit is None:
+        raise ValueError("the time unit of the model is unknown (the summary did not record it): "
+                         "pass time_unit='D', 'W' or 'M'")
     month_len = DAYS_PER_UNIT["M"] / _check_time_unit(unit)
     transaction_model._check_fitted()
     spend = spend_model.expected_spend(summary).to_numpy()

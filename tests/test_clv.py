@@ -275,6 +275,21 @@ def test_clv_equals_discounted_sum_of_monthly_purchases(bgnbd, gamma_gamma, cdno
         clv.customer_lifetime_value(bgnbd, gamma_gamma, rows, 12, 0.01, margin=30)
 
 
+def test_time_unit_mismatch_is_refused(bgnbd, cdnow_split):
+    days = clv.rfm_summary(small_transactions(), time_unit="D")
+    with pytest.raises(ValueError, match="time unit"):
+        bgnbd.p_alive(days)
+    by_hand = pd.DataFrame(cdnow_split[["frequency", "recency", "T"]].to_dict("list"))   # no recorded unit
+    assert "time_unit" not in by_hand.attrs
+    manual = clv.BetaGeoModel().fit(by_hand)
+    gg = clv.GammaGammaModel()
+    gg.params_ = {"p": 6.0, "q": 4.0, "gamma": 15.0}
+    rows = pd.DataFrame({"frequency": [1], "recency": [1.0], "T": [2.0], "monetary_value": [10.0]})
+    with pytest.raises(ValueError, match="time unit"):
+        clv.customer_lifetime_value(manual, gg, rows, 12, 0.01, 0.3)
+    assert clv.customer_lifetime_value(manual, gg, rows, 12, 0.01, 0.3, time_unit="W").iloc[0] > 0
+
+
 def test_unfitted_and_unfittable_models():
     with pytest.raises(ValueError, match="not fitted"):
         clv.BetaGeoModel().p_alive(pd.DataFrame({"frequency": [1], "recency": [1.0], "T": [2.0]}))
