@@ -29,6 +29,10 @@ import pandas as pd
 from helpers import clv
 
 
+# the generating BG/NBD parameters (lambda ~ Gamma(1.5, scale 1/40 per day), p ~ Beta(1.2, 12))
+TRUE_R, RATE_SCALE_DAYS, TRUE_A, TRUE_B = 1.5, 40.0, 1.2, 12.0
+
+
 def peak_memory_gb() -> float:
     """Peak resident memory of this process so far, in GB (Linux reports kB)."""
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -44,8 +48,8 @@ def generate(n_customers: int, seed: int = 1, days: int = 1096) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     first = rng.integers(0, days - 1, n_customers)               # day of the first purchase
     window = days - 1 - first                                    # days observed after it
-    lam = rng.gamma(1.5, 1 / 45.0, n_customers)                  # repeat purchases per day while alive
-    p = rng.beta(1.2, 12.0, n_customers)                         # drop-out chance after each repeat
+    lam = rng.gamma(1.5, 1 / RATE_SCALE_DAYS, n_customers)       # repeat purchases per day while alive
+    p = rng.beta(TRUE_A, TRUE_B, n_customers)                    # drop-out chance after each repeat
     last_purchase = rng.geometric(p)                             # they leave right after this repeat
     n_possible = rng.poisson(lam * window)                       # repeats by the end if they stayed
     n_repeat = np.minimum(n_possible, last_purchase)
@@ -107,6 +111,8 @@ def main(argv=None) -> int:
     print(f"{'total of the four steps':<40s}{total:6.1f} s   (target <= 30 s)")
     print(f"{'customer_lifetime_value (12 months)':<40s}{t12:6.1f} s   (extra)")
     print(f"peak memory of the process: {peak_memory_gb():.2f} GB   (target <= 4 GB)")
+    print(f"generating parameters: r {TRUE_R}, alpha {RATE_SCALE_DAYS / 7:.2f} weeks, a {TRUE_A}, b {TRUE_B} "
+          "(purchase days are whole days, which the continuous-time model only approximates)")
     print("BG/NBD:", {k: round(v, 4) for k, v in bg.params_.items()},
           "Gamma-Gamma:", {k: round(v, 3) for k, v in gg.params_.items()})
     print(f"customer equity (36 months, 35 % margin, 1 %/month): {value36.sum() / 1e6:,.1f} M euros; "
