@@ -48,7 +48,7 @@ def generate(n_customers: int, seed: int = 1, days: int = 1096) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     first = rng.integers(0, days - 1, n_customers)               # day of the first purchase
     window = days - 1 - first                                    # days observed after it
-    lam = rng.gamma(1.5, 1 / RATE_SCALE_DAYS, n_customers)       # repeat purchases per day while alive
+    lam = rng.gamma(TRUE_R, 1 / RATE_SCALE_DAYS, n_customers)    # repeat purchases per day while alive
     p = rng.beta(TRUE_A, TRUE_B, n_customers)                    # drop-out chance after each repeat
     last_purchase = rng.geometric(p)                             # they leave right after this repeat
     n_possible = rng.poisson(lam * window)                       # repeats by the end if they stayed
