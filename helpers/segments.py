@@ -309,7 +309,7 @@ def rfm_segments(features: pd.DataFrame, *, new_days: float = 90, lapsed_days: f
 
 
 # --------------------------------------------------------------------------- clustering
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SegmentFit:
     """A fitted segmentation.
 
@@ -840,7 +840,7 @@ def marketing_programme(profiles: pd.DataFrame, *, names: pd.Series | None = Non
 
 
 # --------------------------------------------------------------------------- migration
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MigrationMatrix:
     """Customers moving between segments from one period to the next.
 
