@@ -19,6 +19,9 @@ text 004 -- and repaired, with every change counted, by :func:`clean_company`.
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -543,10 +546,40 @@ def clean_company(customers: pd.DataFrame, orders: pd.DataFrame, products: pd.Da
     return customers.reset_index(drop=True), orders, others, report
 
 
-def load_company() -> Company:
-    """All sample tables of Kotiranta Oy and Aurora Park, cleaned by :func:`clean_company`."""
+CACHE_DIR = DATA_DIR / ".cache"
+
+
+def _cache_key() -> str:
+    """Changes whenever a sample file or this module changes (size and modification time)."""
+    parts = [Path(__file__).read_bytes()]
+    for name in sorted(FILES):
+        stat = (SAMPLE_DIR / FILES[name]).stat()
+        parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return hashlib.sha256(b"|".join(parts)).hexdigest()[:16]
+
+
+def load_company(cache: bool = True) -> Company:
+    """All sample tables of Kotiranta Oy and Aurora Park, cleaned by :func:`clean_company`.
+
+    Loading and validating every table takes a few seconds, so the cleaned
+    result is kept in ``data/.cache/`` (not in git) and reused while neither the
+    data files nor this module change. Every call returns fresh copies.
+    """
+    path = CACHE_DIR / f"company-{_cache_key()}.pkl"
+    if cache and path.exists():
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
     raw = {name: _load(name, None) for name in CONTRACTS}
     others = {k: v for k, v in raw.items() if k not in {"customers", "orders"}}
     customers, orders, others, report = clean_company(raw["customers"], raw["orders"], raw["products"],
                                                       raw["postal_codes"], others)
-    return Company(customers=customers, orders=orders, cleaning=report, **others)
+    company = Company(customers=customers, orders=orders, cleaning=report, **others)
+    if cache:
+        CACHE_DIR.mkdir(exist_ok=True)
+        for old in CACHE_DIR.glob("company-*.pkl"):
+            old.unlink(missing_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(company, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: a parallel reader never sees half a file
+    return company

@@ -161,3 +161,12 @@ def test_campaign_outcomes_agree_with_the_orders(company):
     assert (recomputed_conv == members.set_index(["campaign_id", "customer_id"])["converted"].eq(1)).mean() > 0.999
     both = bought.reindex(recomputed.index, fill_value=0.0)
     assert np.isclose(both, recomputed, atol=0.01).mean() > 0.999  # the only differences: removed nonsense lines
+
+
+def test_cached_company_equals_a_fresh_load_and_is_a_copy(company):
+    fresh = data.load_company(cache=False)
+    cached = data.load_company()
+    for name in ["customers", "orders", "campaign_members", "cleaning"]:
+        pd.testing.assert_frame_equal(getattr(fresh, name), getattr(cached, name))
+    cached.orders.loc[0, "amount"] = -1.0
+    assert data.load_company().orders.loc[0, "amount"] != -1.0  # every call gets its own copy
