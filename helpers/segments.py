@@ -151,8 +151,10 @@ def segment_features(
         ``return_rate`` (returned / purchased euros), ``discount_share``
         (discount / list value of purchases), ``channel_<c>`` (share of purchase
         orders per channel), ``cat_<category>`` (share of purchase euros), and
-        the enrichments. ``attrs`` records ``as_of``, ``lines_after_as_of`` and
-        ``customers_without_orders``.
+        the enrichments. ``attrs`` records ``as_of``, ``lines_after_as_of``,
+        ``customers_without_orders`` (in the register, joined by ``as_of``, no
+        lines), ``customers_only_returns`` (lines but no purchase order: left
+        out) and, with ``value``, ``value_missing``.
 
     Notes
     -----
@@ -164,7 +166,7 @@ def segment_features(
         raise ValueError("orders is empty: there is nothing to build features from")
     dates = pd.to_datetime(orders[date_col])
     as_of = dates.max().normalize() + pd.Timedelta(days=1) - pd.Timedelta(seconds=1) if as_of is None \
-        else pd.Timestamp(as_of) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+        else pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
     keep = dates <= as_of
     lines = orders.loc[keep].copy()
     lines["_date"] = dates[keep].dt.normalize()
@@ -213,7 +215,9 @@ def segment_features(
         for c in cats:
             feats[f"cat_{_slug(c)}"] = (amt[c] / tot).fillna(0.0)
 
-    attrs = {"as_of": asof_day, "lines_after_as_of": int((~keep).sum()), "customers_without_orders": 0}
+    only_returns = int(_not_in(lines[customer_col].unique(), feats.index).sum())
+    attrs = {"as_of": asof_day, "lines_after_as_of": int((~keep).sum()), "customers_without_orders": 0,
+             "customers_only_returns": only_returns}
     if customers is not None:
         _require_columns(customers, [customer_col], "customers")
         reg = customers.set_index(customer_col)
@@ -239,7 +243,9 @@ def segment_features(
             for a in AREA_TYPES:
                 feats[f"area_{a}"] = (area == a).fillna(False).astype("float64")
     if value is not None:
-        feats["value"] = value.reindex(feats.index).fillna(0.0).astype("float64")
+        v = value.reindex(feats.index)
+        feats["value"] = v.fillna(0.0).astype("float64")
+        feats.attrs["value_missing"] = int(v.isna().sum())
     feats.index.name = customer_col
     feats.attrs.update(attrs)
     return feats

@@ -277,3 +277,12 @@ def test_sample_profiles_add_up(sample):
     deal = prog.index[prog["need"].str.startswith("profit")]
     assert len(deal) == 1
     assert (truth[fit.labels == deal[0]] == "deal_hunters").mean() > 0.8
+
+
+def test_features_count_customers_with_only_returns(crafted):
+    orders, customers, _ = crafted
+    ret = orders[orders["amount"] < 0].assign(customer_id="C0001", order_id="R999")
+    lonely = pd.concat([orders[orders["customer_id"] != "C0001"], ret], ignore_index=True)
+    f = segment_features(lonely, customers, value=pd.Series({"C0000": 12.5}))
+    assert "C0001" not in f.index and f.attrs["customers_only_returns"] == 1
+    assert f.loc["C0000", "value"] == 12.5 and f.attrs["value_missing"] == len(f) - 1
