@@ -134,7 +134,7 @@ def customer_metrics(orders: pd.DataFrame, period: str = "M", churn_after: int =
     inactivity-threshold churn definition and its pitfalls: Ascarza et al. (2018).
     """
     try:
-        freq_check = pd.Period("2024-01-15", freq=period)
+        freq_check = pd.Period("2024-07-15", freq=period)  # July, Q3, 2024: the longest month, quarter, year
     except (ValueError, TypeError) as exc:
         raise ValueError(f"period must be a pandas period frequency like 'M', 'Q' or 'W', got {period!r}") from exc
     period_days = (freq_check.end_time.normalize() - freq_check.start_time.normalize()).days + 1
