@@ -42,7 +42,10 @@ from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from helpers.experiments import pre_period_features
+
 __all__ = [
+    "member_features",
     "TwoModelUplift",
     "ClassTransformationUplift",
     "uplift_by_decile",
@@ -108,6 +111,105 @@ def _predict_outcome(model, X) -> np.ndarray:
     if is_classifier(model) and hasattr(model, "predict_proba"):
         return model.predict_proba(X)[:, 1]
     return model.predict(X)
+
+
+# ----------------------------------------------------------------------------
+# features
+# ----------------------------------------------------------------------------
+AGE_MIDPOINT = {"18-24": 21, "25-34": 30, "35-44": 40, "45-54": 50, "55-64": 60, "65+": 70}
+CATEGORY_GROUPS = {
+    "premium": ["decor", "lighting", "home_textiles"],
+    "outdoor": ["garden", "outdoor"],
+    "family": ["kids", "kitchen", "food_gifts"],
+}
+
+
+def member_features(members: pd.DataFrame, orders: pd.DataFrame, campaigns: pd.DataFrame,
+                    customers: pd.DataFrame, campaign_features: pd.DataFrame | None = None, *,
+                    category_groups: dict[str, list[str]] | None = None, channels=("app", "web"),
+                    interactions: bool = True) -> pd.DataFrame:
+    """Features of every campaign member from what was known **before** the send date.
+
+    Customer features (orders strictly before the member's send date, via
+    :func:`helpers.experiments.pre_period_features`, and the register):
+    ``log_days_since_last``, ``log_orders``, ``log_spend`` (euros, net of
+    returns), ``orders_90d``, ``orders_365d``, ``tenure_days`` (since sign-up),
+    ``age`` (mid-point of the age band), ``log_avg_order`` (euros per purchase),
+    ``discount_share`` (discount / list value bought), ``return_share`` (returned /
+    bought euros) and ``share_<group>`` of bought euros per category group and
+    per channel. Campaign features are whatever numeric columns
+    ``campaign_features`` holds (e.g. discount offer, SMS); with
+    ``interactions=True`` every customer feature is also multiplied by every
+    campaign feature, so that a linear model can learn that a discount moves one
+    kind of customer and not another.
+
+    Parameters
+    ----------
+    members : DataFrame
+        ``campaign_id``, ``customer_id`` (one row per member).
+    orders : DataFrame
+        Order lines with ``order_id``, ``customer_id``, ``timestamp``, ``amount``,
+        ``discount``, ``margin``, ``category``, ``channel`` (euros).
+    campaigns : DataFrame
+        ``campaign_id`` and ``send_date``.
+    customers : DataFrame
+        ``customer_id``, ``signup_date``, ``age_band``; every member must be in it.
+    campaign_features : DataFrame, optional
+        Numeric campaign descriptors indexed by ``campaign_id``.
+    category_groups : dict, optional
+        Group name → list of categories (default :data:`CATEGORY_GROUPS`).
+
+    Returns
+    -------
+    DataFrame
+        One row per member, in the order of ``members`` (same index), numeric, no
+        missing values. ``attrs["members_without_history"]`` counts members with no
+        order before the send (their history features are zero).
+    """
+    groups = CATEGORY_GROUPS if category_groups is None else category_groups
+    missing = [c for c in ["customer_id", "signup_date", "age_band"] if c not in customers.columns]
+    if missing:
+        raise ValueError(f"customers: columns {missing} are missing")
+    gross = orders["amount"].clip(lower=0)
+    extra = {"gross": gross}
+    extra.update({g: gross * orders["category"].isin(cats) for g, cats in groups.items()})
+    extra.update({c: gross * orders["channel"].eq(c) for c in channels})
+    send = campaigns.set_index("campaign_id")["send_date"]
+    hist = pre_period_features(members[["campaign_id", "customer_id"]], orders.assign(**extra), send,
+                               windows=(90, 365), sums=["discount", *extra])
+    reg = customers.drop_duplicates("customer_id").set_index("customer_id")
+    unknown = ~hist["customer_id"].isin(reg.index)
+    if unknown.any():
+        raise ValueError(f"members: {int(unknown.sum())} rows have a customer_id not in customers, "
+                         f"e.g. {hist.loc[unknown, 'customer_id'].unique()[:3].tolist()}")
+    signup = reg["signup_date"].reindex(hist["customer_id"]).to_numpy()
+    band = reg["age_band"].reindex(hist["customer_id"])
+    age = band.map(AGE_MIDPOINT).astype(float).to_numpy()
+    bought = hist["gross_before"].where(hist["gross_before"] > 0)
+    x = pd.DataFrame({
+        "log_days_since_last": np.log1p(hist["days_since_last"].fillna(1000)),
+        "log_orders": np.log1p(hist["orders_before"]),
+        "log_spend": np.log1p(hist["spend_before"].clip(lower=0)),
+        "orders_90d": hist["orders_90d"].astype(float),
+        "orders_365d": hist["orders_365d"].astype(float),
+        "tenure_days": (send.reindex(hist["campaign_id"]).to_numpy() - signup) / np.timedelta64(1, "D"),
+        "age": np.where(np.isnan(age), np.nanmedian(age), age),
+        "log_avg_order": np.log1p(hist["gross_before"] / hist["orders_before"].clip(lower=1)),
+        "discount_share": (hist["discount_before"] / (bought + hist["discount_before"])).fillna(0.0),
+        "return_share": ((hist["gross_before"] - hist["spend_before"]) / bought).fillna(0.0).clip(0, 1),
+        **{f"share_{g}": (hist[f"{g}_before"] / bought).fillna(0.0) for g in [*groups, *channels]},
+    }).reset_index(drop=True)
+    if campaign_features is not None:
+        ctx = campaign_features.reindex(hist["campaign_id"]).reset_index(drop=True).astype(float)
+        if ctx.isna().any().any():
+            raise ValueError(f"campaign_features lacks {int(ctx.isna().any(axis=1).sum())} members' campaigns")
+        parts = [x, ctx]
+        if interactions:
+            parts.append(pd.concat({f"{c}*{k}": x[c] * ctx[k] for k in ctx for c in x}, axis=1))
+        x = pd.concat(parts, axis=1)
+    x.index = members.index
+    x.attrs["members_without_history"] = hist.attrs["members_without_history"]
+    return x
 
 
 # ----------------------------------------------------------------------------

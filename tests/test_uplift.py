@@ -145,3 +145,59 @@ def test_tree_models_work_as_base_learners(data):
 def test_bad_input_raises_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --------------------------------------------------------------------------- features
+def test_member_features_use_only_the_past_and_build_interactions():
+    orders = pd.DataFrame({
+        "order_id": ["O1", "O2", "O3"], "customer_id": ["A", "A", "A"],
+        "timestamp": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-15"]),
+        "amount": [100.0, 50.0, 999.0], "discount": [0.0, 50.0, 0.0], "margin": [40.0, 10.0, 500.0],
+        "category": ["decor", "kids", "decor"], "channel": ["store", "app", "web"],
+    })
+    members = pd.DataFrame({"campaign_id": ["K1", "K2"], "customer_id": ["A", "A"]}, index=[10, 11])
+    campaigns = pd.DataFrame({"campaign_id": ["K1", "K2"], "send_date": pd.to_datetime(["2024-03-01", "2024-01-15"])})
+    customers = pd.DataFrame({"customer_id": ["A"], "signup_date": pd.to_datetime(["2023-12-01"]), "age_band": ["35-44"]})
+    ctx = pd.DataFrame({"discount": [1.0, 0.0]}, index=pd.Index(["K1", "K2"], name="campaign_id"))
+    X = up.member_features(members, orders, campaigns, customers, ctx)
+    k1, k2 = X.loc[10], X.loc[11]
+    assert k1["log_spend"] == pytest.approx(np.log1p(150.0))         # the 999 EUR order after the send is ignored
+    assert k1["share_premium"] == pytest.approx(100 / 150) and k1["share_app"] == pytest.approx(50 / 150)
+    assert k1["discount_share"] == pytest.approx(50 / 200)
+    assert k2["log_orders"] == pytest.approx(np.log1p(1)) and k2["tenure_days"] == 45
+    assert k1["share_premium*discount"] == k1["share_premium"] and k2["share_premium*discount"] == 0
+    assert list(X.index) == [10, 11] and not X.isna().any().any()
+
+
+# --------------------------------------------------------------------------- planted truth (sample data)
+def test_uplift_model_recovers_planted_effects_on_sample_data():
+    """Figures on generator version 1 (seed 20260105), trained on K01-K15, held out K16-K20:
+    two-model rank correlation with the true effect +0.38 (response model +0.36); Qini area per
+    1,000 customers two-model +2.9, response model -2.7, random targeting 0 by construction."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
+
+    from helpers import data
+    if not (data.SAMPLE_DIR / "READY").exists():
+        pytest.skip("sample data not generated yet (make data)")
+    company = data.load_company()
+    camp = company.campaigns.set_index("campaign_id")
+    ctx = pd.DataFrame({"offer_discount": camp["offer"].str.contains("%"),
+                        "offer_collection": camp["offer"].str.contains("collection"),
+                        "sms": camp["channel"].eq("sms"),
+                        "lapsed_audience": camp["audience"].str.contains("not bought")}).astype(float)
+    members = company.campaign_members
+    X = up.member_features(members, company.orders, company.campaigns, company.customers, ctx)
+    t = members["group"].eq("treatment").astype(int).to_numpy()
+    y = members["converted"].to_numpy()
+    train = members["campaign_id"].le("K15").to_numpy()
+    truth = members.merge(data.load_truth("campaign_effects"), on=["campaign_id", "customer_id"], how="left")
+    with threadpool_limits(1):
+        logit = make_pipeline(StandardScaler(), LogisticRegression(C=0.003, max_iter=3000))
+        pred = up.TwoModelUplift(logit).fit(X[train], t[train], y[train]).predict(X[~train])
+        resp = logit.fit(X[train & (t == 1)], y[train & (t == 1)]).predict_proba(X[~train])[:, 1]
+    rho = stats.spearmanr(pred, truth.loc[~train, "true_effect"]).statistic
+    assert rho > 0.2
+    q_model, q_resp = up.qini_auc(y[~train], t[~train], pred), up.qini_auc(y[~train], t[~train], resp)
+    assert q_model > 0.001 and q_model > q_resp
