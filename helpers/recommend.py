@@ -447,6 +447,13 @@ class ItemKNNRecommender(_BaseRecommender):
     ----------
     similarity_ : DataFrame
         Item × item similarity after keeping the neighbours (diagonal 0).
+
+    Notes
+    -----
+    Customers are processed in blocks, so their number is not a limit; the
+    item × item matrix is dense, which suits catalogues of up to a few
+    thousand products (for larger ones, recommend product groups or keep
+    only the most sold items).
     """
 
     def __init__(self, n_neighbors: int | None = 20, similarity: str = "cosine", exclude_seen: bool = True):
