@@ -568,7 +568,10 @@ def segment_stability(features: pd.DataFrame, k: int, method: str = "kmeans", ra
     seed, assigns **all** customers with both fits and compares the two
     assignments with the adjusted Rand index (1 = identical up to renaming,
     0 = chance agreement). A segmentation a marketer can trust gives values
-    close to 1 (Hennig 2007 treats < 0.6 as dissolved, > 0.85 as stable).
+    close to 1. Hennig (2007) reads mean bootstrap Jaccard similarities of a
+    cluster above 0.85 as highly stable and below 0.5 as dissolved; the same
+    reading is a useful rule of thumb here (Ben-Hur, Elisseeff & Guyon 2002
+    compare partitions of subsamples in the same way).
 
     Returns
     -------

@@ -126,5 +126,6 @@ def test_sample_identity_and_truth():
     assert check_identity(table).all()
     assert table["new"].sum() == orders.loc[orders["amount"] > 0, "customer_id"].nunique()
     truth = load_truth("customers_truth")
-    # the share active at the end under a 180-day threshold is close to the planted share alive (measured 0.600 vs 0.601)
+    # the share active at the end under a 180-day threshold is close to the planted share alive
+    # (measured 0.600 vs 0.601)
     assert table["active"].iloc[-1] / len(truth) == pytest.approx(truth["alive_at_end"].mean(), abs=0.05)
