@@ -7,6 +7,9 @@ model** predicts, per customer, the change the message causes
 (``P(buy | message) − P(buy | no message)``), learnt from past campaigns that
 kept a random control group.
 
+Features: :func:`member_features` describes every campaign member from what
+was known before the send date (orders, register) and the campaign.
+
 Models (scikit-learn style, ``fit(X, treatment, y)`` → ``self``, ``predict(X)`` → uplift):
 
 - :class:`TwoModelUplift` — one model on the treated, one on the controls, the
