@@ -7,6 +7,7 @@ when any output contains a warning, so stored notebooks stay clean.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -14,6 +15,9 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # kernels inherit it: small fits are faster single-threaded on 2 cores
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
