@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from helpers._checks import examples as _examples
+
 __all__ = [
     "ConvergenceError",
     "rfm_summary",
@@ -58,8 +60,6 @@ class ConvergenceError(RuntimeError):
 # ---------------------------------------------------------------------------
 # input checks
 # ---------------------------------------------------------------------------
-def _examples(values, n: int = 3) -> list:
-    return [v.item() if hasattr(v, "item") else v for v in list(pd.unique(np.asarray(values)))[:n]]
 
 
 def _check_time_unit(time_unit: str) -> float:

@@ -30,11 +30,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers._checks import examples as _examples
+
 COUNTS = ["active_start", "new", "reactivated", "churned", "active"]
 
 
-def _examples(values, n: int = 3) -> list:
-    return list(pd.Index(values).unique()[:n])
 
 
 def activity_spells(orders: pd.DataFrame, churn_after: int = 180, *, customer_col: str = "customer_id",

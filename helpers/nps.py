@@ -43,6 +43,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from helpers._checks import examples as _examples
+
 #: Score ranges of the three NPS groups on the 0–10 scale.
 PROMOTER_MIN = 9
 PASSIVE_MIN = 7
@@ -53,8 +55,6 @@ _METHODS = ("adjusted_wald", "wald")
 # ---------------------------------------------------------------------------
 # validation
 # ---------------------------------------------------------------------------
-def _examples(values: pd.Series, n: int = 5) -> list:
-    return values.head(n).tolist()
 
 
 def _validate_scores(scores, low: int, high: int, name: str) -> np.ndarray:
@@ -73,20 +73,20 @@ def _validate_scores(scores, low: int, high: int, name: str) -> np.ndarray:
     if not_numeric.any():
         raise ValueError(
             f"{name}: scores must be integers {low}–{high}; {int(not_numeric.sum())} rows are not numbers, "
-            f"e.g. {_examples(s[not_numeric])}"
+            f"e.g. {_examples(s[not_numeric], n=5)}"
         )
     values = numeric.to_numpy(dtype="float64")
     not_int = values != np.round(values)
     if not_int.any():
         raise ValueError(
             f"{name}: scores must be whole numbers {low}–{high}; {int(not_int.sum())} rows are not, "
-            f"e.g. {_examples(s[not_int])}"
+            f"e.g. {_examples(s[not_int], n=5)}"
         )
     outside = (values < low) | (values > high)
     if outside.any():
         raise ValueError(
             f"{name}: scores must be between {low} and {high}; {int(outside.sum())} rows are outside, "
-            f"e.g. {_examples(s[outside])}"
+            f"e.g. {_examples(s[outside], n=5)}"
         )
     return values.astype("int64")
 

@@ -44,6 +44,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from helpers._checks import examples as _examples
+
 #: Mid-points (years) of the age bands (register; 13-17 only on park passes), a numeric feature.
 AGE_BAND_YEARS = {"13-17": 15.0, "18-24": 21.0, "25-34": 29.5, "35-44": 39.5, "45-54": 49.5, "55-64": 59.5, "65+": 70.0}
 #: Area types of the postal-code classifier.
@@ -64,8 +66,6 @@ def _require_columns(df: pd.DataFrame, columns, name: str) -> None:
         raise ValueError(f"{name} is missing column(s) {missing}; it has {list(df.columns)[:12]}")
 
 
-def _examples(values, n: int = 3) -> list:
-    return list(pd.Index(values).unique()[:n])
 
 
 def _not_in(values, reference) -> np.ndarray:

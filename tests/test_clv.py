@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import integrate, optimize, special
 
 from helpers import clv
 from helpers.data import SAMPLE_DIR, load_cdnow
