@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import integrate, optimize
 
 from helpers import clv
 from helpers.data import SAMPLE_DIR, load_cdnow
