@@ -19,6 +19,7 @@ text 004 -- and repaired, with every change counted, by :func:`clean_company`.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import os
 import pickle
@@ -113,7 +114,7 @@ FILES = {name: f"{name}.csv.gz" if name in {"orders", "campaign_members"} else f
 # --------------------------------------------------------------------------- reading
 def _sniff(path: Path) -> dict:
     """Separator and decimal mark of a CSV file: ``;`` files use decimal commas (Finnish Excel exports)."""
-    opener = __import__("gzip").open if path.suffix == ".gz" else open
+    opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8-sig") as fh:
         head = fh.readline()
     sep = max([",", ";", "\t"], key=head.count)

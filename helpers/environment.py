@@ -50,11 +50,15 @@ def _as_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
 
 
-def check_environment() -> pd.DataFrame:
-    """One row per declared package: the required lower bound, the installed version and whether it is fine."""
+def check_environment(source: str = "environment.yml") -> pd.DataFrame:
+    """One row per declared package: the required lower bound, the installed version and whether it is fine.
+
+    ``source`` is ``"environment.yml"`` (what conda and Binder users installed from) or ``"pyproject"``;
+    a test keeps the two lists identical.
+    """
     rows = [{"package": "python", "required": "3.11", "installed": ".".join(map(str, sys.version_info[:3])),
              "ok": sys.version_info[:2] >= (3, 11)}]
-    for name, bound in declared_requirements().items():
+    for name, bound in declared_requirements(source).items():
         try:
             installed = metadata.version(name)
         except metadata.PackageNotFoundError:
