@@ -30,13 +30,13 @@ predictions on the unique rows only, so a million customers take seconds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
 from helpers._checks import examples as _examples
+from helpers._checks import require_columns
 
 __all__ = [
     "ConvergenceError",
@@ -68,14 +68,6 @@ def _check_time_unit(time_unit: str) -> float:
     return DAYS_PER_UNIT[time_unit]
 
 
-def _check_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"{what} must be a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what} has no column(s) {missing}; it has {list(df.columns)[:10]}")
-
-
 def _as_dates(series: pd.Series, column: str) -> pd.Series:
     """Dates floored to the day (datetime64); clear error on missing or unparseable."""
     if series.isna().any():
@@ -94,7 +86,7 @@ def _as_dates(series: pd.Series, column: str) -> pd.Series:
 
 def _prepare_transactions(transactions, customer_col, date_col, value_col):
     """Validate the transaction table; return customer codes, labels, day numbers and amounts."""
-    _check_columns(transactions, [customer_col, date_col, value_col], "transactions")
+    require_columns(transactions, [customer_col, date_col, value_col], "transactions")
     if len(transactions) == 0:
         raise ValueError("transactions is empty: there is nothing to summarise")
     cust = transactions[customer_col]
@@ -249,7 +241,7 @@ def calibration_holdout_split(
     hold_end = pd.Timestamp(holdout_end).floor("D")
     if hold_end <= cal_end:
         raise ValueError(f"holdout_end ({hold_end.date()}) must be after calibration_end ({cal_end.date()})")
-    _check_columns(transactions, [customer_col, date_col, value_col], "transactions")
+    require_columns(transactions, [customer_col, date_col, value_col], "transactions")
     dates = _as_dates(transactions[date_col], date_col)
     in_cal = (dates <= cal_end).to_numpy()
     in_hold = ((dates > cal_end) & (dates <= hold_end)).to_numpy()
@@ -284,7 +276,7 @@ def calibration_holdout_split(
 # ---------------------------------------------------------------------------
 def _summary_arrays(summary: pd.DataFrame, need_monetary: bool = False):
     cols = ["frequency", "recency", "T"] + (["monetary_value"] if need_monetary else [])
-    _check_columns(summary, cols, "summary")
+    require_columns(summary, cols, "summary")
     arrays = {}
     for col in cols:
         values = pd.to_numeric(summary[col], errors="coerce").to_numpy(dtype=float)

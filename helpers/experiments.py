@@ -47,6 +47,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
+from helpers._checks import require_columns
 
 __all__ = [
     "sample_size_proportions",
@@ -718,9 +719,7 @@ def compare_by(df: pd.DataFrame, by: str | Sequence[str] = "campaign_id", outcom
         ``ci_low``, ``ci_high``, ``statistic``, ``p_value``.
     """
     by = [by] if isinstance(by, str) else list(by)
-    missing = [c for c in [*by, outcome, group] if c not in df.columns]
-    if missing:
-        raise ValueError(f"compare_by: columns {missing} not in the data (columns are {list(df.columns)[:12]})")
+    require_columns(df, [*by, outcome, group], "compare_by: df")
     labels = df[group]
     bad = ~labels.isin([treatment, control])
     if bad.any():
@@ -811,9 +810,7 @@ def pre_period_features(members: pd.DataFrame, orders: pd.DataFrame, send_dates,
     for name, frame, cols in (("members", members, [campaign_col, customer_col]),
                               ("orders", orders, [customer_col, order_col, date_col, amount_col, margin_col,
                                                   *sums])):
-        missing = [c for c in cols if c not in frame.columns]
-        if missing:
-            raise ValueError(f"{name}: columns {missing} are missing (columns are {list(frame.columns)[:12]})")
+        require_columns(frame, cols, name)
     send = pd.Series(send_dates)
     send = pd.Series(pd.to_datetime(send.to_numpy()), index=send.index)
     unknown = ~members[campaign_col].isin(send.index)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from helpers._checks import examples as _examples
+from helpers._checks import require_columns
 
 COUNTS = ["active_start", "new", "reactivated", "churned", "active"]
 
@@ -56,9 +57,7 @@ def activity_spells(orders: pd.DataFrame, churn_after: int = 180, *, customer_co
     """
     if churn_after is None or churn_after <= 0:
         raise ValueError(f"churn_after must be a positive number of days, got {churn_after!r}")
-    missing = [c for c in [customer_col, date_col] + ([amount_col] if amount_col else []) if c not in orders]
-    if missing:
-        raise ValueError(f"orders is missing column(s) {missing}; it has {list(orders.columns)[:12]}")
+    require_columns(orders, [customer_col, date_col] + ([amount_col] if amount_col else []), "orders")
     if orders.empty:
         raise ValueError("orders is empty: there are no purchases to measure")
     o = orders
@@ -247,9 +246,7 @@ def check_identity(table: pd.DataFrame) -> pd.Series:
     ValueError
         If the identity fails on any row (names how many and which periods).
     """
-    missing = [c for c in COUNTS + ["period"] if c not in table]
-    if missing:
-        raise ValueError(f"table is missing column(s) {missing}")
+    require_columns(table, COUNTS + ["period"], "table")
     ok = table["active"] == table["active_start"] + table["new"] + table["reactivated"] - table["churned"]
     keys = ["segment"] if "segment" in table else []
     prev = table.groupby(keys)["active"].shift(1) if keys else table["active"].shift(1)

@@ -44,6 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers._checks import examples as _examples
+from helpers._checks import require_columns
 
 #: Score ranges of the three NPS groups on the 0–10 scale.
 PROMOTER_MIN = 9
@@ -461,9 +462,7 @@ def driver_importance(data: pd.DataFrame, target: str = "nps", drivers: list[str
     if drivers is None:
         drivers = [c for c in data.columns if str(c).startswith("rating_")]
     drivers = list(drivers)
-    missing_cols = [c for c in [target, *drivers] if c not in data.columns]
-    if missing_cols:
-        raise ValueError(f"data: columns {missing_cols} not found; available: {list(data.columns)[:12]}")
+    require_columns(data, [target, *drivers], "data")
     if not 1 <= len(drivers) <= 15:
         raise ValueError(f"drivers: give 1–15 driver columns, got {len(drivers)}")
     frame = data[[target, *drivers]].apply(pd.to_numeric, errors="coerce")

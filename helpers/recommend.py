@@ -47,16 +47,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from helpers._checks import require_columns
 
 # ---------------------------------------------------------------------------
 # baskets
 # ---------------------------------------------------------------------------
-def _require_columns(df: pd.DataFrame, cols: list[str], name: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{name}: columns {missing} not found; available: {list(df.columns)[:12]}")
-
-
 def _basket_matrix(baskets, basket_col: str, item_col: str):
     """Binary basket × item CSR matrix, the basket ids and the item ids (sorted).
 
@@ -65,7 +60,7 @@ def _basket_matrix(baskets, basket_col: str, item_col: str):
     basket counts once.
     """
     if isinstance(baskets, pd.DataFrame):
-        _require_columns(baskets, [basket_col, item_col], "baskets")
+        require_columns(baskets, [basket_col, item_col], "baskets")
         b, i = baskets[basket_col], baskets[item_col]
         missing = b.isna() | i.isna()
         if missing.any():
@@ -247,7 +242,7 @@ def temporal_split(interactions: pd.DataFrame, cutoff, time_col: str = "timestam
     TemporalSplit
         ``(train, test)``.
     """
-    _require_columns(interactions, [time_col], "interactions")
+    require_columns(interactions, [time_col], "interactions")
     t = pd.to_datetime(interactions[time_col])
     if t.isna().any():
         raise ValueError(f"interactions: {int(t.isna().sum())} rows have no {time_col!r}")
@@ -285,11 +280,11 @@ def user_items(interactions: pd.DataFrame, user_col: str = "customer_id", item_c
     Series
         Index: user; values: lists of items.
     """
-    _require_columns(interactions, [user_col, item_col], "interactions")
+    require_columns(interactions, [user_col, item_col], "interactions")
     pairs = interactions[[user_col, item_col]].drop_duplicates()
     n_users = pairs[user_col].nunique()
     if exclude is not None:
-        _require_columns(exclude, [user_col, item_col], "exclude")
+        require_columns(exclude, [user_col, item_col], "exclude")
         seen = exclude[[user_col, item_col]].drop_duplicates().assign(_seen=True)
         pairs = pairs.merge(seen, on=[user_col, item_col], how="left")
         pairs = pairs.loc[pairs["_seen"].isna(), [user_col, item_col]]
@@ -309,7 +304,7 @@ class _BaseRecommender:
     item_col: str = "product_id"
 
     def _fit_matrix(self, interactions: pd.DataFrame, user_col: str, item_col: str):
-        _require_columns(interactions, [user_col, item_col], "interactions")
+        require_columns(interactions, [user_col, item_col], "interactions")
         if len(interactions) == 0:
             raise ValueError("interactions: empty table; nothing to learn from")
         missing = interactions[user_col].isna() | interactions[item_col].isna()

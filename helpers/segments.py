@@ -45,6 +45,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from helpers._checks import examples as _examples
+from helpers._checks import require_columns
 
 #: Mid-points (years) of the age bands (register; 13-17 only on park passes), a numeric feature.
 AGE_BAND_YEARS = {"13-17": 15.0, "18-24": 21.0, "25-34": 29.5, "35-44": 39.5, "45-54": 49.5, "55-64": 59.5, "65+": 70.0}
@@ -60,10 +61,6 @@ RFM_GROUPS = ("Champions", "Loyal", "Promising", "New", "Need attention", "At ri
 
 
 # --------------------------------------------------------------------------- checks
-def _require_columns(df: pd.DataFrame, columns, name: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{name} is missing column(s) {missing}; it has {list(df.columns)[:12]}")
 
 
 
@@ -161,7 +158,7 @@ def segment_features(
     RFM after Hughes (2012); channel, category and discount features follow the
     behavioural bases of Wedel & Kamakura (2000, ch. 2).
     """
-    _require_columns(orders, [customer_col, order_col, date_col, amount_col, margin_col], "orders")
+    require_columns(orders, [customer_col, order_col, date_col, amount_col, margin_col], "orders")
     if orders.empty:
         raise ValueError("orders is empty: there is nothing to build features from")
     dates = pd.to_datetime(orders[date_col])
@@ -219,7 +216,7 @@ def segment_features(
     attrs = {"as_of": asof_day, "lines_after_as_of": int((~keep).sum()), "customers_without_orders": 0,
              "customers_only_returns": only_returns}
     if customers is not None:
-        _require_columns(customers, [customer_col], "customers")
+        require_columns(customers, [customer_col], "customers")
         reg = customers.set_index(customer_col)
         unknown = _not_in(feats.index, reg.index)
         if unknown.any():
@@ -287,7 +284,7 @@ def rfm_segments(features: pd.DataFrame, *, new_days: float = 90, lapsed_days: f
     -----
     Quintile RFM cells after Hughes (2012), *Strategic Database Marketing*.
     """
-    _require_columns(features, [recency_col, frequency_col, monetary_col, tenure_col], "features")
+    require_columns(features, [recency_col, frequency_col, monetary_col, tenure_col], "features")
     if features.empty:
         raise ValueError("features is empty")
 
@@ -346,7 +343,7 @@ class SegmentFit:
 
     def predict(self, features: pd.DataFrame) -> pd.Series:
         """Assign customers (e.g. a later snapshot) to the fitted segments."""
-        _require_columns(features, self.columns, "features")
+        require_columns(features, self.columns, "features")
         raw = self.pipeline.predict(features[self.columns])
         return pd.Series(self.relabel[raw], index=features.index, name="segment")
 
@@ -355,7 +352,7 @@ def _columns(features: pd.DataFrame, columns) -> list:
     if columns is None:
         columns = [c for c in features.columns if pd.api.types.is_numeric_dtype(features[c])]
     columns = list(columns)
-    _require_columns(features, columns, "features")
+    require_columns(features, columns, "features")
     if not columns:
         raise ValueError("features has no numeric column to cluster on")
     sub = features[columns]
@@ -641,7 +638,7 @@ def profile_segments(features: pd.DataFrame, labels: pd.Series, customers: pd.Da
     """
     labels = _check_labels(labels)
     _check_known(labels, features)
-    _require_columns(features, [margin_col, "recency_days"], "features")
+    require_columns(features, [margin_col, "recency_days"], "features")
     f = features.loc[labels.index]
     key = labels.to_numpy()
     g = f.groupby(key)
@@ -666,7 +663,7 @@ def profile_segments(features: pd.DataFrame, labels: pd.Series, customers: pd.Da
             second = np.argsort(-lift.fillna(0).to_numpy(), axis=1)[:, 1]
             prof["next_category"] = [cats[j].removeprefix("cat_") for j in second]
     if customers is not None:
-        _require_columns(customers, [customer_col], "customers")
+        require_columns(customers, [customer_col], "customers")
         reg = customers.drop_duplicates(customer_col).set_index(customer_col).reindex(labels.index)
         for c in ("consent_email", "consent_sms", "consent_post"):
             if c in reg:
@@ -676,7 +673,7 @@ def profile_segments(features: pd.DataFrame, labels: pd.Series, customers: pd.Da
                 counts = reg[c].fillna("unknown").groupby(key).value_counts()
                 prof[f"top_{c}"] = counts.groupby(level=0).idxmax().str[1]
     if orders is not None:
-        _require_columns(orders, [customer_col, date_col, amount_col], "orders")
+        require_columns(orders, [customer_col, date_col, amount_col], "orders")
         buys = orders.loc[orders[amount_col] > 0]
         seg = buys[customer_col].map(labels)
         month = pd.to_datetime(buys[date_col]).dt.month
@@ -721,7 +718,7 @@ def name_segments(profiles: pd.DataFrame, *, deal_ratio: float = 1.5, young_age:
     Series
         Name per segment.
     """
-    _require_columns(profiles, ["margin_per_customer", "customers"], "profiles")
+    require_columns(profiles, ["margin_per_customer", "customers"], "profiles")
     p = profiles
     rank = p["margin_per_customer"].rank(pct=True, method="first")
     tier = pd.Series(np.where(rank > 2 / 3, "High-value", np.where(rank > 1 / 3, "Mid-value", "Low-value")),
@@ -790,7 +787,7 @@ def marketing_programme(profiles: pd.DataFrame, *, names: pd.Series | None = Non
         ``offer``, ``when``, ``channel``, ``not_to_do``, ``lookalike`` (whom to
         acquire more of: the best segments' age band and area type).
     """
-    _require_columns(profiles, ["customers", "share_margin", "margin_per_customer", "share_lapsed"], "profiles")
+    require_columns(profiles, ["customers", "share_margin", "margin_per_customer", "share_lapsed"], "profiles")
     if profiles.empty:
         raise ValueError("profiles is empty: no segment to write a programme for")
     p = profiles

@@ -46,6 +46,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from helpers.experiments import pre_period_features
+from helpers._checks import require_columns
 
 __all__ = [
     "member_features",
@@ -170,9 +171,7 @@ def member_features(members: pd.DataFrame, orders: pd.DataFrame, campaigns: pd.D
         order before the send (their history features are zero).
     """
     groups = CATEGORY_GROUPS if category_groups is None else category_groups
-    missing = [c for c in ["customer_id", "signup_date", "age_band"] if c not in customers.columns]
-    if missing:
-        raise ValueError(f"customers: columns {missing} are missing")
+    require_columns(customers, ["customer_id", "signup_date", "age_band"], "customers")
     gross = orders["amount"].clip(lower=0)
     extra = {"gross": gross}
     extra.update({g: gross * orders["category"].isin(cats) for g, cats in groups.items()})
