@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import DATA_DIR
+from helpers._checks import examples
 
 SAMPLE_DIR = DATA_DIR / "sample"
 TRUTH_DIR = SAMPLE_DIR / "truth"
@@ -151,14 +152,13 @@ def read_table(path: str | Path, name: str | None = None) -> pd.DataFrame:
 
 
 def _examples(values: pd.Series, k: int = 3) -> str:
-    return ", ".join(repr(v) for v in values.head(k).tolist())
+    return ", ".join(repr(v) for v in examples(values, k))
 
 
 def _fail(source: str, column: str, rule: str, bad: pd.Series, values: pd.Series) -> None:
     raise DataContractError(
         f"{source}: column '{column}' {rule}: {int(bad.sum())} of {len(bad)} rows break it "
-        f"(first rows {', '.join(str(i + 2) for i in bad[bad].index[:3])} in file line numbers; "
-        f"values {_examples(values[bad])})"
+        f"(file lines {', '.join(str(i + 2) for i in bad[bad].index[:3])}; values {_examples(values[bad])})"
     )
 
 

@@ -501,7 +501,7 @@ def build_order_lines(rng: np.random.Generator, persons: pd.DataFrame, events: p
         "quantity": qty, "amount": amount, "discount": np.round(gross - amount, 2),
         "margin": np.round(amount - cost, 2), "source": src,
     })
-    # the store of a store purchase is pinned to the second within the same event
+    # all lines of one order share the order's timestamp
     out["timestamp"] = out.groupby("ev")["timestamp"].transform("first")
     return out
 
