@@ -26,21 +26,24 @@ import numpy as np
 import pandas as pd
 
 from helpers import DATA_DIR
+from helpers.vocabulary import (
+    AGE_BANDS, AREA_TYPES, CHANNELS, CONSENT_CHANNELS, GROUPS, LOYALTY_TIERS, SAMPLE, SAMPLE_CATEGORIES,
+    SAMPLE_FUTURE_END, YES_NO,
+)
 
 SEED = 20260105
 #: Version of the generator; written to ``data/sample/READY``.
 VERSION = "2"
 N_PERSONS = 14_600
-DATA_START = pd.Timestamp("2023-01-01")
-OBSERVATION_END = pd.Timestamp("2025-12-31")  # last day of observed data
-EXTRACTION_DATE = pd.Timestamp("2026-01-05")
-FUTURE_END = pd.Timestamp("2026-12-31")  # end of the hidden future year
+DATA_START = SAMPLE.data_start
+OBSERVATION_END = SAMPLE.observation_end  # last day of observed data
+FUTURE_END = SAMPLE_FUTURE_END  # end of the hidden future year
 SIGNUP_END = pd.Timestamp("2025-10-31")
-
-CATEGORIES = ["home_textiles", "kitchen", "lighting", "decor", "garden", "outdoor", "kids", "food_gifts"]
-AGE_BANDS = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
-AREAS = ["city", "suburb", "rural"]
-CHANNELS = ["store", "web", "app"]
+CATEGORIES = SAMPLE_CATEGORIES
+YOUNG = AGE_BANDS[:2]  # 18-34: more SMS consents, stronger SMS response
+YES, NO = YES_NO
+TREATMENT, CONTROL = GROUPS
+BASIC, SILVER, GOLD = LOYALTY_TIERS
 
 
 # --------------------------------------------------------------------------- segments
@@ -60,7 +63,7 @@ class Segment:
     deep_discounts: bool
     returns: float  # chance that a line is returned
     age: tuple  # weight per AGE_BANDS
-    area: tuple  # weight per AREAS
+    area: tuple  # weight per AREA_TYPES
     season: tuple  # relative purchase intensity per month (Jan..Dec)
     satisfaction: float  # mean of the latent satisfaction
 
@@ -281,11 +284,11 @@ def make_persons(rng: np.random.Generator, postal: pd.DataFrame) -> pd.DataFrame
     ages = np.array([s.age for s in SEGMENTS])[seg]
     p["age_band"] = np.array(AGE_BANDS)[_choice_rows(rng, ages)]
     areas = np.array([s.area for s in SEGMENTS])[seg]
-    area = np.array(AREAS)[_choice_rows(rng, areas)]
+    area = np.array(AREA_TYPES)[_choice_rows(rng, areas)]
     town_w = {t[0]: t[6] for t in TOWNS}
     postal = postal.assign(w=postal["town"].map(town_w))
     codes = np.empty(n, dtype=object)
-    for a_type in AREAS:
+    for a_type in AREA_TYPES:
         ref = postal[postal["area_type"] == a_type]
         mask = area == a_type
         codes[mask] = rng.choice(ref["postal_code"].to_numpy(), size=mask.sum(), p=(ref["w"] / ref["w"].sum()).to_numpy())
@@ -356,16 +359,16 @@ def add_consents(rng: np.random.Generator, persons: pd.DataFrame) -> None:
     email = local + (np.arange(n) + 1).astype(str) + "@example.fi"
     has_email = rng.random(n) > 0.07
     persons["email"] = email.where(has_email, None)
-    young = persons["age_band"].isin(["18-24", "25-34"]).to_numpy()
-    persons["consent_email"] = np.where(has_email & (rng.random(n) < np.where(young, 0.85, 0.75)), "yes", "no")
+    young = persons["age_band"].isin(YOUNG).to_numpy()
+    persons["consent_email"] = np.where(has_email & (rng.random(n) < np.where(young, 0.85, 0.75)), YES, NO)
     sms = rng.random(n) < np.where(young, 0.6, 0.4)
     has_phone = sms | (rng.random(n) < 0.8)
     numbers = rng.choice(10**7, size=n, replace=False)
     persons["phone"] = pd.Series([f"+35840{x:07d}" for x in numbers]).where(has_phone, None)
-    persons["consent_sms"] = np.where(sms, "yes", "no")
-    persons["consent_post"] = np.where(rng.random(n) < 0.3, "yes", "no")
+    persons["consent_sms"] = np.where(sms, YES, NO)
+    persons["consent_post"] = np.where(rng.random(n) < 0.3, YES, NO)
     last_day = _days(OBSERVATION_END)
-    for ch in ["email", "sms", "post"]:
+    for ch in CONSENT_CHANNELS:
         later = rng.random(n) < 0.2
         day = persons["signup_day"].to_numpy() + np.where(later, rng.integers(1, 400, n), 0)
         persons[f"consent_{ch}_day"] = np.minimum(day, last_day)
@@ -383,12 +386,12 @@ def run_campaigns(rng: np.random.Generator, persons: pd.DataFrame, events: pd.Da
     organic = events.copy()
     seas = np.array([_seasonality(s) for s in SEGMENTS])
     seg = persons["segment_idx"].to_numpy()
-    young = persons["age_band"].isin(["18-24", "25-34"]).to_numpy()
+    young = persons["age_band"].isin(YOUNG).to_numpy()
     members, added = [], []
     for cid, date, channel, kind, *_ in CAMPAIGNS:
         send = _days(pd.Timestamp(date))
         window = RESPONSE_WINDOW_DAYS
-        consent = persons[f"consent_{channel}"].eq("yes").to_numpy().copy()
+        consent = persons[f"consent_{channel}"].eq(YES).to_numpy().copy()
         if channel == "sms":
             consent &= persons["phone"].notna().to_numpy()
         before = events[events["t"] < send]
@@ -424,7 +427,7 @@ def run_campaigns(rng: np.random.Generator, persons: pd.DataFrame, events: pd.Da
                               "rank": -1, "source": cid})
         added.append(extra)
         events = pd.concat([events, extra], ignore_index=True)
-        members.append(pd.DataFrame({"campaign_id": cid, "person": idx, "group": np.where(control, "control", "treatment"),
+        members.append(pd.DataFrame({"campaign_id": cid, "person": idx, "group": np.where(control, CONTROL, TREATMENT),
                                      "true_effect": true_effect, "expected_organic": alive * lam,
                                      "push": alive * push, "put_off": alive * put_off}))
     events = events.sort_values(["person", "t"], kind="stable", ignore_index=True)
@@ -596,7 +599,7 @@ def make_park(rng: np.random.Generator):
     holders["adults"] = [rng.integers(HOLDER_TYPES[names[k]][3][0], HOLDER_TYPES[names[k]][3][1] + 1) for k in kind]
     holders["children"] = [rng.integers(HOLDER_TYPES[names[k]][4][0], HOLDER_TYPES[names[k]][4][1] + 1) for k in kind]
     area_p = {"families": (0.3, 0.5, 0.2), "business": (0.7, 0.2, 0.1)}
-    holders["home_area"] = [AREAS[rng.choice(3, p=area_p.get(names[k], (0.45, 0.35, 0.2)))] for k in kind]
+    holders["home_area"] = [AREA_TYPES[rng.choice(3, p=area_p.get(names[k], (0.45, 0.35, 0.2)))] for k in kind]
     seasons, campaign = [], []
     active = np.zeros(n, bool)
     renewed_2025 = np.full(n, -1)
@@ -617,7 +620,7 @@ def make_park(rng: np.random.Generator):
             p_no_later = np.exp(-0.3 * mu[idx[e_idx]])
             eff_visit = VOUCHER_EXTRA_VISIT * p_no_later
             eff_renew = eff_visit * theta[idx[e_idx]] * (1 - THREE_VISIT_CHURN_MULTIPLIER)
-            campaign.append(pd.DataFrame({"holder": idx[e_idx], "group": np.where(control, "control", "treatment"),
+            campaign.append(pd.DataFrame({"holder": idx[e_idx], "group": np.where(control, CONTROL, TREATMENT),
                                           "true_effect_third_visit": eff_visit, "true_effect_renewal": eff_renew}))
         visits = v_before + v_after
         churn = theta[idx] * np.where(visits >= 3, THREE_VISIT_CHURN_MULTIPLIER, 1.0)
@@ -662,8 +665,8 @@ def plant_faults(rng: np.random.Generator, customers: pd.DataFrame, orders: pd.D
     n = len(customers)
     order = rng.permutation(n)
     has_email = customers["email"].notna().to_numpy()
-    sms_yes = customers["consent_sms"].eq("yes").to_numpy()
-    email_yes = customers["consent_email"].eq("yes").to_numpy()
+    sms_yes = customers["consent_sms"].eq(YES).to_numpy()
+    email_yes = customers["consent_email"].eq(YES).to_numpy()
     taken = np.zeros(n, bool)
 
     def pick(k, allowed):
@@ -687,7 +690,7 @@ def plant_faults(rng: np.random.Generator, customers: pd.DataFrame, orders: pd.D
     customers.loc[bad_postal, "area_type"] = None
     faults += [("customers", ids[i], "unknown_postal_code") for i in bad_postal]
     for j, i in enumerate(no_consent):
-        ch = ["email", "sms", "post"][j % 3]
+        ch = CONSENT_CHANNELS[j % 3]
         customers.loc[i, [f"consent_{ch}", f"consent_{ch}_date"]] = None
     faults += [("customers", ids[i], "missing_consent") for i in no_consent]
     customers.loc[no_date, "consent_email_date"] = None
@@ -796,12 +799,12 @@ def generate(seed: int = SEED) -> SampleData:
     referrals = pd.DataFrame({"referrer_id": cust_ids[refs["referrer"]], "referred_id": cust_ids[refs["referred"]],
                               "date": refs["date"]}).sort_values(["date", "referred_id"], ignore_index=True)
     spend_2025 = sales[sales["timestamp"] >= "2025-01-01"].groupby("person")["amount"].sum().reindex(range(len(persons)), fill_value=0)
-    tier = np.where(spend_2025 >= 800, "gold", np.where(spend_2025 >= 250, "silver", "basic"))
+    tier = np.where(spend_2025 >= 800, GOLD, np.where(spend_2025 >= 250, SILVER, BASIC))
     customers = pd.DataFrame({
         "customer_id": cust_ids, "name": persons["name"], "email": persons["email"], "phone": persons["phone"],
         "signup_date": _date(persons["signup_day"]), "postal_code": persons["postal_code"],
         "area_type": persons["area_type"], "age_band": persons["age_band"], "loyalty_tier": tier})
-    for ch in ["email", "sms", "post"]:
+    for ch in CONSENT_CHANNELS:
         customers[f"consent_{ch}"] = persons[f"consent_{ch}"]
         customers[f"consent_{ch}_date"] = _date(persons[f"consent_{ch}_day"])
     customers, orders, faults = plant_faults(r[8], customers, orders)
