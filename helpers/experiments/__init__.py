@@ -1,0 +1,77 @@
+"""Campaigns measured against control groups: plan, check, measure, pool.
+
+The functions follow the order of work in a campaign test:
+
+1. **Plan** — :func:`sample_size_proportions`, :func:`sample_size_means`,
+   :func:`power_proportions`, :func:`minimum_detectable_effect`: how large the
+   groups must be, or what the smallest effect is that a given split can see.
+2. **Check** — :func:`srm_test`: is the treatment/control split what was
+   planned (sample-ratio mismatch)? If not, stop: the randomisation is broken.
+3. **Measure one campaign** — :func:`compare_proportions` (conversion),
+   :func:`compare_means` (revenue per customer, Welch), :func:`bootstrap_ci`,
+   :func:`cuped` (variance reduction with a pre-period covariate) and
+   :func:`campaign_roi` (incremental margin, cost and return in euros).
+4. **Many campaigns** — :func:`compare_by` (one row per campaign),
+   :func:`adjust_pvalues` (Holm, Benjamini–Hochberg) and :func:`pool_effects`
+   (fixed and random-effects meta-analysis).
+
+Conventions: "treatment" is the group that got the message, "control" the group
+kept aside. Differences are always *treatment minus control*. Money is in the
+units of the input (euros in the course data). Every result is a small frozen
+dataclass or a DataFrame; nothing is printed.
+
+The package has one module per step: :mod:`~helpers.experiments.planning`,
+:mod:`~helpers.experiments.checks`, :mod:`~helpers.experiments.measuring` and
+:mod:`~helpers.experiments.pooling`; every public name is importable from
+``helpers.experiments`` itself.
+
+References
+----------
+Cohen, J. (1988). *Statistical Power Analysis for the Behavioral Sciences*, 2nd ed.
+Cohen, J. (1992). A power primer. *Psychological Bulletin* 112(1), 155–159.
+Fleiss, J. L., Levin, B. & Paik, M. C. (2003). *Statistical Methods for Rates and
+Proportions*, 3rd ed., ch. 4 (sample size for two proportions).
+Kohavi, R., Tang, D. & Xu, Y. (2020). *Trustworthy Online Controlled Experiments*,
+Cambridge University Press (sample-ratio mismatch, ch. 21).
+Deng, A., Xu, Y., Kohavi, R. & Walker, T. (2013). Improving the sensitivity of online
+controlled experiments by utilizing pre-experiment data (CUPED). *WSDM '13*.
+Efron, B. & Tibshirani, R. (1993). *An Introduction to the Bootstrap*.
+Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+*Scandinavian Journal of Statistics* 6, 65–70.
+Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate.
+*JRSS B* 57(1), 289–300.
+DerSimonian, R. & Laird, N. (1986). Meta-analysis in clinical trials.
+*Controlled Clinical Trials* 7, 177–188.
+"""
+
+from .checks import SRMResult, srm_test
+from .measuring import (BootstrapResult, ComparisonResult, CupedResult, RoiResult, bootstrap_ci, campaign_roi,
+                        compare_by, compare_means, compare_proportions, cuped, pre_period_features)
+from .planning import (minimum_detectable_effect, power_means, power_proportions, sample_size_means,
+                       sample_size_proportions)
+from .pooling import PooledResult, adjust_pvalues, pool_effects
+
+__all__ = [
+    "sample_size_proportions",
+    "sample_size_means",
+    "power_proportions",
+    "power_means",
+    "minimum_detectable_effect",
+    "SRMResult",
+    "srm_test",
+    "ComparisonResult",
+    "compare_proportions",
+    "compare_means",
+    "BootstrapResult",
+    "bootstrap_ci",
+    "CupedResult",
+    "cuped",
+    "RoiResult",
+    "campaign_roi",
+    "compare_by",
+    "pre_period_features",
+    "adjust_pvalues",
+    "PooledResult",
+    "pool_effects",
+]
+
