@@ -23,24 +23,57 @@ def test_cohen_1992_table_of_sample_sizes(d, published):
     assert round(n) == published
 
 
+# One sidedness convention (helpers.experiments.planning): a two-sided power counts only the tail in the
+# direction of the effect, which is statsmodels' one-sided ("larger") power at alpha / 2. statsmodels' own
+# two-sided power adds the far tail, so the references below are asked for alpha / 2, "larger".
+def _statsmodels_args(alpha, alt):
+    return (alpha / 2, "larger") if alt == "two-sided" else (alpha, alt)
+
+
 @pytest.mark.parametrize("d, ratio, alt", [(0.2, 1.0, "two-sided"), (0.35, 4.0, "two-sided"), (0.1, 19.0, "larger")])
 def test_sample_size_means_matches_statsmodels(d, ratio, alt):
-    ref = TTestIndPower().solve_power(effect_size=d, alpha=0.05, power=0.8, ratio=ratio, alternative=alt)
-    assert ex.sample_size_means(d, 1.0, ratio=ratio, alternative=alt) == pytest.approx(ref, rel=1e-5)
-    ref_z = NormalIndPower().solve_power(effect_size=d, alpha=0.05, power=0.8, ratio=ratio, alternative=alt)
-    # statsmodels' two-sided normal power adds the far tail; the closed form does not (difference < 0.1 %)
-    assert ex.sample_size_means(d, 1.0, ratio=ratio, alternative=alt, method="normal") == pytest.approx(ref_z, rel=1e-3)
+    a, sm_alt = _statsmodels_args(0.05, alt)
+    ref = TTestIndPower().solve_power(effect_size=d, alpha=a, power=0.8, ratio=ratio, alternative=sm_alt)
+    # statsmodels' own root finder stops at a relative precision of about 1e-8 in n
+    assert ex.sample_size_means(d, 1.0, ratio=ratio, alternative=alt) == pytest.approx(ref, rel=1e-7)
+    ref_z = NormalIndPower().solve_power(effect_size=d, alpha=a, power=0.8, ratio=ratio, alternative=sm_alt)
+    # the closed form against statsmodels' root finder (same precision as above)
+    assert ex.sample_size_means(d, 1.0, ratio=ratio, alternative=alt, method="normal") == pytest.approx(ref_z, rel=1e-7)
 
 
 def test_power_means_matches_statsmodels():
     for n, d in [(50, 0.5), (200, 0.2), (1000, 0.1)]:
-        assert ex.power_means(d, 1.0, n) == pytest.approx(TTestIndPower().power(d, n, 0.05), rel=1e-8)
+        alpha, alt = _statsmodels_args(0.05, "two-sided")
+        ref = TTestIndPower().power(d, n, alpha, alternative=alt)
+        # the same noncentral-t formula evaluated by scipy in both: equal to floating-point rounding
+        assert ex.power_means(d, 1.0, n) == pytest.approx(ref, rel=1e-12)
+        # statsmodels' two-sided power is ours plus the far tail (here 1e-6 to 4e-5); same rounding reason
+        far_tail = TTestIndPower().power(d, n, 0.025, alternative="smaller")
+        assert TTestIndPower().power(d, n, 0.05) == pytest.approx(ex.power_means(d, 1.0, n) + far_tail, rel=1e-12)
+        assert ex.power_means(-d, 1.0, n) == ex.power_means(d, 1.0, n)  # two-sided: the size of the effect counts
+
+
+def test_one_sidedness_convention_for_proportions_and_means():
+    # two-sided at alpha equals one-sided at alpha / 2, in both families; the normal power of means
+    # is the exact inverse of the closed-form sample size (both count one tail)
+    assert ex.power_proportions(0.05, 0.06, 3_000) == pytest.approx(
+        ex.power_proportions(0.05, 0.06, 3_000, alpha=0.025, alternative="larger"), rel=1e-12)  # same formula
+    assert ex.power_means(0.2, 1.0, 300) == pytest.approx(
+        ex.power_means(0.2, 1.0, 300, alpha=0.025, alternative="larger"), rel=1e-12)  # same formula
+    n = ex.sample_size_means(2.0, 40.0, ratio=9, method="normal")
+    assert ex.power_means(2.0, 40.0, n, ratio=9, method="normal") == pytest.approx(0.8, abs=1e-12)  # rounding only
+    # an effect against a one-sided alternative has almost no power, and no sample size
+    assert ex.power_proportions(0.06, 0.05, 3_000, alternative="larger") < 0.05
+    with pytest.raises(ValueError, match="against alternative"):
+        ex.sample_size_proportions(0.06, 0.05, alternative="larger")
 
 
 def test_r_power_prop_test_published_values():
     # R's ?power.prop.test examples: power.prop.test(n = 50, p1 = .50, p2 = .75) -> power = 0.7401659,
     # power.prop.test(p1 = .50, p2 = .75, power = .90) -> n = 76.7 (pooled-variance formula).
-    assert ex.power_proportions(0.5, 0.75, 50) == pytest.approx(0.7401659, abs=1e-7)
+    # R's default strict = FALSE counts one tail, the package's convention, so the values compare directly;
+    # tolerances: half a unit of the last published digit.
+    assert ex.power_proportions(0.5, 0.75, 50) == pytest.approx(0.7401659, abs=5e-8)
     assert ex.sample_size_proportions(0.5, 0.75, power=0.9) == pytest.approx(76.7, abs=0.05)
 
 

@@ -4,12 +4,32 @@ How large must the control group be, or what is the smallest effect a given
 split can see? Normal-approximation formulas for conversion rates (Fleiss,
 Levin & Paik 2003) and the noncentral t for means (Cohen 1988).
 
+Sidedness: one convention for every function here
+---------------------------------------------------
+A two-sided test at level ``alpha`` rejects in two tails. The **power** of the
+functions here counts only the tail **in the direction of the assumed effect**:
+it is the probability of a significant result *that points the right way*.
+So the two-sided power at ``alpha`` equals the one-sided power at ``alpha / 2``.
+This is R's convention (``power.prop.test`` and ``power.t.test`` with their
+default ``strict = FALSE``) and the one built into the closed-form sample-size
+formulas of Fleiss, Levin & Paik (2003) and Cohen (1988), so every closed
+form below is the exact inverse of its power function.
+
+Why this one: a campaign "detected" with the wrong sign (control beats
+treatment although the message works) is not a detection a marketer can act
+on, and counting it would make the sample sizes slightly too small.
+statsmodels' ``TTestIndPower`` and ``NormalIndPower`` count both tails
+(``strict = TRUE`` in R's words). At alpha = 0.05 and power 0.80 the far
+tail adds about 1e-6 to the power (Φ(−4.76)), and the planned group sizes of
+Cohen's (1992) table differ by less than a thousandth of a customer.
+
 References
 ----------
 Cohen, J. (1988). *Statistical Power Analysis for the Behavioral Sciences*, 2nd ed.
 Cohen, J. (1992). A power primer. *Psychological Bulletin* 112(1), 155–159.
 Fleiss, J. L., Levin, B. & Paik, M. C. (2003). *Statistical Methods for Rates and
 Proportions*, 3rd ed., ch. 4 (sample size for two proportions).
+R Core Team. ``power.prop.test`` and ``power.t.test``, package *stats* (argument ``strict``).
 """
 
 from __future__ import annotations
@@ -21,6 +41,18 @@ from ._common import _check_alternative, _check_positive, _check_probability, _z
 
 __all__ = ["power_proportions", "sample_size_proportions", "power_means", "sample_size_means",
            "minimum_detectable_effect"]
+
+
+def _directed(effect: float, alternative: str) -> float:
+    """The effect measured in the direction the test looks for (positive = towards the alternative).
+
+    Two-sided: the size of the effect (the tail on the effect's side, see the
+    module's note on sidedness). One-sided: the signed effect, negative when it
+    points against the alternative.
+    """
+    if alternative == "two-sided":
+        return abs(effect)
+    return effect if alternative == "larger" else -effect
 
 
 def power_proportions(p_control: float, p_treatment: float, n_control: float, ratio: float = 1.0,
@@ -38,8 +70,10 @@ def power_proportions(p_control: float, p_treatment: float, n_control: float, ra
     alpha : float
         Significance level.
     alternative : {"two-sided", "larger", "smaller"}
-        As in the test that will be run. Two-sided power counts only the tail in
-        the direction of the effect (as R's ``power.prop.test`` with ``strict=FALSE``).
+        As in the test that will be run ("larger": treatment converts more).
+        Two-sided power counts only the tail in the direction of the effect
+        (the module's one sidedness convention; R's ``power.prop.test`` with
+        ``strict = FALSE``).
     variance : {"pooled", "unpooled"}
         ``"pooled"``: the null-hypothesis variance uses the pooled rate (Fleiss,
         Levin & Paik 2003, eq. 4.14; with ``ratio=1`` identical to R's
@@ -48,14 +82,16 @@ def power_proportions(p_control: float, p_treatment: float, n_control: float, ra
     Returns
     -------
     float
-        Probability (0–1) of a significant result if the assumed rates are true.
+        Probability (0–1) of a significant result in the direction of the
+        effect if the assumed rates are true.
     """
     p_c = _check_probability("p_control", p_control)
     p_t = _check_probability("p_treatment", p_treatment)
     n_c = _check_positive("n_control", n_control)
     k = _check_positive("ratio", ratio)
+    _check_probability("alpha", alpha)
     _check_alternative(alternative)
-    delta = abs(p_t - p_c)
+    delta = _directed(p_t - p_c, alternative)
     sd_alt = np.sqrt(p_c * (1 - p_c) / n_c + p_t * (1 - p_t) / (k * n_c))
     sd_null = _sd_null(p_c, p_t, n_c, k, variance)
     z = (delta - _z_crit(alpha, alternative) * sd_null) / sd_alt
@@ -80,12 +116,15 @@ def sample_size_proportions(p_control: float, p_treatment: float, alpha: float =
 
         n_c = [z_a * sqrt(p̄ q̄ (1 + 1/k)) + z_b * sqrt(p_c q_c + p_t q_t / k)]² / (p_t − p_c)²
 
-    with ``k = ratio`` and ``p̄ = (p_c + k p_t) / (1 + k)`` the **pooled** rate under
-    the null hypothesis. With ``ratio=1`` this is exactly R's ``power.prop.test``
-    (its help page: p = 0.50 vs 0.75, power 0.90 → n = 76.7 per group). With
-    ``variance="unpooled"`` both terms use ``p_c q_c + p_t q_t / k``, which equals
-    statsmodels' ``NormalIndPower`` with the effect size standardised by the
-    unpooled standard deviation. No continuity correction.
+    with ``k = ratio``, ``z_a`` the critical value (``alpha / 2`` per tail when
+    two-sided) and ``p̄ = (p_c + k p_t) / (1 + k)`` the **pooled** rate under
+    the null hypothesis. It is the exact inverse of :func:`power_proportions`
+    (one tail counted, see the module's note on sidedness). With ``ratio=1``
+    this is exactly R's ``power.prop.test`` (its help page: p = 0.50 vs 0.75,
+    power 0.90 → n = 76.7 per group). With ``variance="unpooled"`` both terms
+    use ``p_c q_c + p_t q_t / k``, which equals statsmodels' ``NormalIndPower``
+    (one-sided) with the effect size standardised by the unpooled standard
+    deviation. No continuity correction.
 
     Parameters
     ----------
@@ -112,6 +151,8 @@ def sample_size_proportions(p_control: float, p_treatment: float, alpha: float =
     _check_alternative(alternative)
     if p_c == p_t:
         raise ValueError("p_control and p_treatment are equal: no effect to detect needs infinitely many customers")
+    if _directed(p_t - p_c, alternative) < 0:
+        raise ValueError(f"p_treatment={p_t!r} vs p_control={p_c!r} points against alternative={alternative!r}")
     z_a, z_b = _z_crit(alpha, alternative), stats.norm.ppf(power)
     sd_null = _sd_null(p_c, p_t, 1.0, k, variance)
     sd_alt = np.sqrt(p_c * (1 - p_c) + p_t * (1 - p_t) / k)
@@ -122,32 +163,45 @@ def power_means(effect: float, sd: float, n_control: float, ratio: float = 1.0, 
                 alternative: str = "two-sided", method: str = "t") -> float:
     """Power of the two-sample test of means (t: noncentral t; normal: z approximation).
 
-    ``effect`` and ``sd`` are in the outcome's units (e.g. euros per customer).
-    Two-sided power includes both rejection tails, as statsmodels' ``TTestIndPower``.
+    Parameters
+    ----------
+    effect : float
+        Assumed difference in means, treatment minus control, in the outcome's
+        units (e.g. euros of revenue per customer).
+    sd : float
+        Standard deviation of the outcome per customer (same units).
+    n_control : float
+        Customers in the control group; the treatment group has ``ratio * n_control``.
+    ratio, alpha, alternative
+        As in :func:`power_proportions`. Two-sided power counts only the tail in
+        the direction of the effect (the module's one sidedness convention; R's
+        ``power.t.test`` with ``strict = FALSE``). statsmodels' ``TTestIndPower``
+        adds the far tail; its one-sided power at ``alpha / 2`` equals this.
+    method : {"t", "normal"}
+        Noncentral t with ``n_c + n_t − 2`` degrees of freedom (Cohen 1988,
+        ch. 2), or the normal approximation.
+
+    Returns
+    -------
+    float
+        Probability (0–1) of a significant result in the direction of the effect.
     """
     _check_positive("sd", sd)
     n_c = _check_positive("n_control", n_control)
     k = _check_positive("ratio", ratio)
+    _check_probability("alpha", alpha)
     _check_alternative(alternative)
     n_t = k * n_c
-    d = effect / sd
-    if alternative == "smaller":
-        d = -d
-    ncp = d * np.sqrt(n_c * n_t / (n_c + n_t))
+    ncp = _directed(effect / sd, alternative) * np.sqrt(n_c * n_t / (n_c + n_t))
     if method == "normal":
-        crit = _z_crit(alpha, alternative)
-        upper = stats.norm.sf(crit - ncp)
-        lower = stats.norm.cdf(-crit - ncp) if alternative == "two-sided" else 0.0
-    elif method == "t":
-        df = n_c + n_t - 2
-        if df <= 0:
-            raise ValueError(f"n_control={n_control} with ratio={ratio} leaves no degrees of freedom")
-        crit = stats.t.isf(alpha / 2 if alternative == "two-sided" else alpha, df)
-        upper = stats.nct.sf(crit, df, ncp)
-        lower = stats.nct.cdf(-crit, df, ncp) if alternative == "two-sided" else 0.0
-    else:
+        return float(stats.norm.sf(_z_crit(alpha, alternative) - ncp))
+    if method != "t":
         raise ValueError(f"method must be 't' or 'normal'; got {method!r}")
-    return float(upper + lower)
+    df = n_c + n_t - 2
+    if df <= 0:
+        raise ValueError(f"n_control={n_control} with ratio={ratio} leaves no degrees of freedom")
+    crit = stats.t.isf(alpha / 2 if alternative == "two-sided" else alpha, df)
+    return float(stats.nct.sf(crit, df, ncp))
 
 
 def sample_size_means(effect: float, sd: float, alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0,
@@ -162,11 +216,13 @@ def sample_size_means(effect: float, sd: float, alpha: float = 0.05, power: floa
     sd : float
         Standard deviation of the outcome per customer (same units).
     alpha, power, ratio, alternative
-        As in :func:`sample_size_proportions`.
+        As in :func:`sample_size_proportions` (one tail counted, see the
+        module's note on sidedness).
     method : {"t", "normal"}
-        ``"t"`` solves the exact noncentral-t power equation (as statsmodels'
-        ``TTestIndPower``; Cohen 1988, ch. 2); ``"normal"`` is the closed form
-        ``n_c = (z_a + z_b)² sd² (1 + 1/k) / effect²``.
+        ``"t"`` solves the exact noncentral-t power equation of
+        :func:`power_means` (Cohen 1988, ch. 2); ``"normal"`` is the closed form
+        ``n_c = (z_a + z_b)² sd² (1 + 1/k) / effect²``, the exact inverse of
+        :func:`power_means` with ``method="normal"``.
 
     Returns
     -------
@@ -182,18 +238,17 @@ def sample_size_means(effect: float, sd: float, alpha: float = 0.05, power: floa
     _check_probability("power", power)
     k = _check_positive("ratio", ratio)
     _check_alternative(alternative)
+    if _directed(effect, alternative) < 0:
+        raise ValueError(f"effect {effect!r} points against alternative={alternative!r}")
     z_a, z_b = _z_crit(alpha, alternative), stats.norm.ppf(power)
     n_normal = (z_a + z_b) ** 2 * sd**2 * (1 + 1 / k) / effect**2
     if method == "normal":
         return float(n_normal)
     if method != "t":
         raise ValueError(f"method must be 't' or 'normal'; got {method!r}")
-    eff = abs(effect) if alternative == "two-sided" else (effect if alternative == "larger" else -effect)
-    if eff <= 0:
-        raise ValueError(f"effect {effect!r} points against alternative={alternative!r}")
 
     def gap(n: float) -> float:
-        return power_means(eff, sd, n, ratio, alpha, "larger" if alternative != "two-sided" else "two-sided") - power
+        return power_means(effect, sd, n, ratio, alpha, alternative) - power
 
     low = 3.0 / (1 + k)  # one degree of freedom
     high = n_normal * 2 + 10
@@ -210,7 +265,8 @@ def minimum_detectable_effect(n_control: float, n_treatment: float | None = None
     Give ``sd`` for a difference in means (returns the effect in the outcome's
     units, normal approximation ``(z_a + z_b) sd sqrt(1/n_c + 1/n_t)``), or
     ``p_control`` for a conversion rate (returns the **absolute** increase in the
-    rate, in shares, solved exactly from :func:`power_proportions`).
+    rate, in shares, solved exactly from :func:`power_proportions`). Both count
+    one tail (the module's note on sidedness).
 
     Parameters
     ----------
@@ -220,11 +276,13 @@ def minimum_detectable_effect(n_control: float, n_treatment: float | None = None
         Standard deviation per customer of the outcome (euros).
     p_control : float, optional
         Conversion rate of the control group (0–1).
+    alpha, power, alternative, variance
+        As in :func:`sample_size_proportions`.
 
     Returns
     -------
     float
-        The minimum detectable effect (MDE).
+        The minimum detectable effect (MDE), a positive number (an increase).
     """
     n_c = _check_positive("n_control", n_control)
     n_t = n_c if n_treatment is None else _check_positive("n_treatment", n_treatment)
@@ -239,13 +297,12 @@ def minimum_detectable_effect(n_control: float, n_treatment: float | None = None
         return float((z_a + z_b) * sd * np.sqrt(1 / n_c + 1 / n_t))
     p_c = _check_probability("p_control", p_control)
     k = n_t / n_c
+    test = "two-sided" if alternative == "two-sided" else "larger"  # the MDE is an increase
 
     def gap(delta: float) -> float:
-        return power_proportions(p_c, p_c + delta, n_c, k, alpha, "two-sided" if alternative == "two-sided"
-                                 else "larger", variance) - power
+        return power_proportions(p_c, p_c + delta, n_c, k, alpha, test, variance) - power
 
     high = 1 - p_c - 1e-12
     if gap(high) < 0:
         raise ValueError(f"even a rise from {p_c:.3f} to 1 is not detectable with n_control={n_c:g}, n_treatment={n_t:g}")
     return float(optimize.brentq(gap, 1e-12, high, xtol=1e-12))
-
