@@ -1,4 +1,9 @@
-"""Tests of helpers.nps: published values, independent computations, simulations, planted truth."""
+"""Tests of helpers.nps: published values, independent computations, simulations, planted truth.
+
+Tolerances: ``pytest.approx()`` without arguments (relative 1e-6) only absorbs
+floating-point rounding between two computations of the same formula; every
+wider tolerance states its reason where it is used.
+"""
 
 from itertools import combinations
 from math import factorial
@@ -17,7 +22,8 @@ EXAMPLE = [10] * 45 + [9] * 45 + [8] * 30 + [7] * 30 + [6] * 20 + [0] * 30
 
 
 def test_groups_and_counts():
-    assert N.nps_counts(EXAMPLE) == (90, 60, 50)
+    counts = N.nps_counts(EXAMPLE)
+    assert (counts.promoters, counts.passives, counts.detractors, counts.n) == (90, 60, 50, 200)
     groups = N.nps_group(pd.Series([0, 6, 7, 8, 9, 10], index=list("abcdef")))
     assert groups.tolist() == ["detractor", "detractor", "passive", "passive", "promoter", "promoter"]
     assert list(groups.index) == list("abcdef")
@@ -26,8 +32,9 @@ def test_groups_and_counts():
 def test_nps_and_wald_se_of_the_worked_example():
     assert N.nps(EXAMPLE) == pytest.approx(20.0)
     # sqrt((0.45 + 0.25 - 0.2**2) / 200) = 0.05745 -> 5.745 points
-    assert N.nps_se(EXAMPLE, method="wald") == pytest.approx(5.745, abs=5e-4)
+    assert N.nps_se(EXAMPLE, method="wald") == pytest.approx(5.745, abs=5e-4)  # published to 3 decimals
     est, low, high = N.nps_ci(EXAMPLE, method="wald")
+    # z and SE below are rounded to 6 decimals: their product is good to about 1e-5
     assert est == pytest.approx(20.0)
     assert low == pytest.approx(20 - 1.959964 * 5.744563, abs=1e-4)
     assert high == pytest.approx(20 + 1.959964 * 5.744563, abs=1e-4)
@@ -55,6 +62,7 @@ def test_adjusted_wald_against_an_independent_computation(counts):
     est, low, high = N.nps_ci(scores)  # adjusted-Wald is the default
     exp_low, exp_high = _adjusted_wald_independent(*counts)
     assert est == pytest.approx(100 * (counts[0] - counts[2]) / sum(counts))
+    # two float64 computations of the same interval: rounding only
     assert low == pytest.approx(max(exp_low, -100), abs=1e-9)
     assert high == pytest.approx(min(exp_high, 100), abs=1e-9)
 
@@ -94,12 +102,13 @@ def test_compare_against_a_manual_z_test():
     a = [10] * 90 + [8] * 60 + [3] * 50   # NPS 20, n 200
     b = [10] * 60 + [8] * 60 + [3] * 80   # NPS -10, n 200
     res = N.nps_compare(a, b, method="wald")
-    diff, z, p = res
+    diff, z, p = res.difference, res.statistic, res.p_value
     se = np.sqrt((0.45 + 0.25 - 0.04) / 200 + (0.30 + 0.40 - 0.01) / 200)
     assert diff == pytest.approx(30.0)
     assert z == pytest.approx(0.30 / se)
     assert p == pytest.approx(2 * stats.norm.sf(0.30 / se))
-    assert res.low < diff < res.high
+    assert res.ci_low < diff < res.ci_high
+    assert res.std_error == pytest.approx(100 * se) and res.alpha == 0.05
     same = N.nps_compare(a, a)
     assert same.difference == 0 and same.p_value == pytest.approx(1.0)
 
@@ -115,6 +124,7 @@ def test_compare_false_positive_rate_is_nominal():
         a = [10] * ca[i, 0] + [8] * ca[i, 1] + [0] * ca[i, 2]
         b = [10] * cb[i, 0] + [8] * cb[i, 1] + [0] * cb[i, 2]
         rejections += N.nps_compare(a, b).p_value < 0.05
+    # binomial error of a 5 % rate over 400 tests is 1.1 points: the band is about +-3.5 standard errors
     assert 0.02 <= rejections / 400 <= 0.09
 
 
@@ -150,6 +160,32 @@ def test_bad_scores_raise_clear_errors(bad, message):
         N.nps(bad)
 
 
+def test_scale_check_refuses_a_1_to_5_or_1_to_7_column():
+    satisfaction = [1, 2, 3, 4, 5] * 8          # 40 answers of a 1-5 question
+    with pytest.raises(ValueError, match=r"values seen: \[1, 2, 3, 4, 5\].*1–5 scale.*check_scale=False"):
+        N.nps(satisfaction)
+    effort = [1, 3, 5, 6, 7] * 4                 # 20 answers of a 1-7 question
+    with pytest.raises(ValueError, match=r"all 20 answers lie between 1 and 7.*1–7 scale.*ces_summary"):
+        N.nps_ci(effort)
+    with pytest.raises(ValueError, match="1–7 scale"):
+        N.nps_compare(EXAMPLE, effort)
+    # switched off, the answers are read as 0-10 (all detractors or passives)
+    assert N.nps(satisfaction, check_scale=False) == -100.0
+    # fewer than 20 answers, or any 0, 8, 9 or 10, and the rule does not apply
+    assert N.nps(effort[:19]) == pytest.approx(-100 * 16 / 19)
+    assert N.nps(effort + [8]) == pytest.approx(-100 * 16 / 21)
+    assert N.nps_counts(effort + [0]).detractors == 17
+
+
+def test_interval_fields_and_unpacking():
+    res = N.nps_ci(EXAMPLE, alpha=0.10, method="wald")
+    assert (res.estimate, res.ci_low, res.ci_high) == tuple(res)
+    assert res.std_error == pytest.approx(N.nps_se(EXAMPLE, method="wald"))
+    assert res.alpha == 0.10 and res.method == "wald"
+    arrays = N.nps_ci_from_counts(np.array([90, 10]), np.array([60, 5]), np.array([50, 5]))
+    assert arrays.estimate == pytest.approx([20.0, 25.0]) and arrays.ci_low.shape == (2,)
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="method"):
         N.nps_ci(EXAMPLE, method="exact")
@@ -167,7 +203,8 @@ def test_ces_summary():
     assert res.share_easy == pytest.approx(0.6) and res.share_hard == pytest.approx(0.3)
     assert res.net_easy == pytest.approx(30.0)
     low, high = stats.t.interval(0.95, 9, loc=arr.mean(), scale=stats.sem(arr))
-    assert (res.low, res.high) == pytest.approx((low, high))
+    assert (res.ci_low, res.ci_high) == pytest.approx((low, high))
+    assert res.std_error == pytest.approx(stats.sem(arr))
     with pytest.raises(ValueError, match="between 1 and 7"):
         N.ces_summary([0, 3])
 
@@ -200,18 +237,19 @@ def test_driver_importance_against_brute_force_and_truth():
                       zip(["range", "price", "staff", "app"], [0.8, 0.5, 0.0, 0.3])})
     y = 2.0 * x["rating_range"] + 1.0 * x["rating_price"] + 0.5 * x["rating_staff"] + rng.normal(size=n) * 2
     df = x.assign(nps=y)
-    res = N.driver_importance(df, target="nps").set_index("driver")
+    res = N.driver_importance(df).set_index("driver")
     expected, r2 = _shapley_brute_force(df, "nps", list(x.columns))
     for d, value in expected.items():
-        assert res.loc[d, "shapley_r2"] == pytest.approx(value, abs=1e-10)
+        assert res.loc[d, "shapley_r2"] == pytest.approx(value, abs=1e-10)  # correlation-matrix vs OLS fits: rounding
     assert res["shapley_r2"].sum() == pytest.approx(r2)
     assert res.attrs["r2"] == pytest.approx(r2)
     assert res.index[0] == "rating_range" and res.index[-1] == "rating_app"
+    # planted coefficient 1.0; sampling error of the OLS estimate at n = 3000 with correlated drivers is about 0.05
     assert res.loc["rating_price", "coefficient"] == pytest.approx(1.0, abs=0.15)
     with pytest.raises(ValueError, match="missing or non-numeric"):
-        N.driver_importance(df.assign(nps=df["nps"].where(df.index > 2)), target="nps")
+        N.driver_importance(df.assign(nps=df["nps"].where(df.index > 2)))
     with pytest.raises(ValueError, match="not found"):
-        N.driver_importance(df, target="nps", drivers=["rating_nope"])
+        N.driver_importance(df, driver_cols=["rating_nope"])
 
 
 def test_referral_reach_small_network():
@@ -260,12 +298,12 @@ def test_planted_driver_weights_are_recovered():
 
     survey = load_survey()
     truth = load_truth("survey_drivers").sort_values("weight", ascending=False)
-    res = N.driver_importance(survey, target="nps", drivers=truth["driver"].tolist())
+    res = N.driver_importance(survey, driver_cols=truth["driver"].tolist())
     # the Shapley ranking equals the ranking of the planted weights
     assert res["driver"].tolist() == truth["driver"].tolist()
     # regression coefficients are proportional to the weights (NPS points per rating step)
     coef = res.set_index("driver")["coefficient"].reindex(truth["driver"])
-    assert np.corrcoef(coef, truth["weight"])[0, 1] > 0.95
+    assert np.corrcoef(coef, truth["weight"])[0, 1] > 0.95  # sampling noise of 3,500 answers; planted exactly 1
 
 
 @needs_data
