@@ -102,7 +102,7 @@ def test_compare_against_a_manual_z_test():
     a = [10] * 90 + [8] * 60 + [3] * 50   # NPS 20, n 200
     b = [10] * 60 + [8] * 60 + [3] * 80   # NPS -10, n 200
     res = N.nps_compare(a, b, method="wald")
-    diff, z, p = res.difference, res.statistic, res.p_value
+    diff, z, p = res.estimate, res.statistic, res.p_value
     se = np.sqrt((0.45 + 0.25 - 0.04) / 200 + (0.30 + 0.40 - 0.01) / 200)
     assert diff == pytest.approx(30.0)
     assert z == pytest.approx(0.30 / se)
@@ -110,7 +110,7 @@ def test_compare_against_a_manual_z_test():
     assert res.ci_low < diff < res.ci_high
     assert res.std_error == pytest.approx(100 * se) and res.alpha == 0.05
     same = N.nps_compare(a, a)
-    assert same.difference == 0 and same.p_value == pytest.approx(1.0)
+    assert same.estimate == 0 and same.p_value == pytest.approx(1.0)
 
 
 def test_compare_false_positive_rate_is_nominal():
@@ -199,7 +199,7 @@ def test_ces_summary():
     scores = [7, 7, 6, 5, 4, 3, 1, 2, 6, 7]
     res = N.ces_summary(scores)
     arr = np.array(scores, dtype=float)
-    assert res.n == 10 and res.mean == pytest.approx(4.8)
+    assert res.n == 10 and res.estimate == pytest.approx(4.8)
     assert res.share_easy == pytest.approx(0.6) and res.share_hard == pytest.approx(0.3)
     assert res.net_easy == pytest.approx(30.0)
     low, high = stats.t.interval(0.95, 9, loc=arr.mean(), scale=stats.sem(arr))

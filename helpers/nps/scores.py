@@ -138,9 +138,9 @@ class NPSInterval:
     """
 
     estimate: float
+    std_error: float
     ci_low: float
     ci_high: float
-    std_error: float
     alpha: float
     method: str
 
@@ -152,22 +152,22 @@ class NPSInterval:
 class NPSComparison:
     """Test of the difference between two Net Promoter Scores (points).
 
-    ``difference`` is the observed ``NPS_a − NPS_b``; ``statistic`` (z),
-    ``p_value`` (two-sided), ``std_error`` and the ``1 − alpha`` interval
-    ``ci_low``…``ci_high`` are computed with ``method`` (see :func:`nps_compare`).
+    ``estimate`` is the observed difference ``NPS_a − NPS_b``; ``std_error``,
+    the ``1 − alpha`` interval ``ci_low``…``ci_high``, ``statistic`` (z) and
+    ``p_value`` (two-sided) are computed with ``method`` (see :func:`nps_compare`).
     """
 
-    difference: float
-    statistic: float
-    p_value: float
-    nps_a: float
-    nps_b: float
+    estimate: float
     std_error: float
     ci_low: float
     ci_high: float
+    statistic: float
+    p_value: float
+    alpha: float
+    nps_a: float
+    nps_b: float
     n_a: int
     n_b: int
-    alpha: float
     method: str
 
 
@@ -255,7 +255,7 @@ def nps_ci_from_counts(promoters, passives, detractors, alpha: float = 0.05,
     z = stats.norm.ppf(1 - alpha / 2)
     low = np.clip(centre - z * se, -1.0, 1.0)
     high = np.clip(centre + z * se, -1.0, 1.0)
-    out = (100 * observed, 100 * low, 100 * high, 100 * se)
+    out = (100 * observed, 100 * se, 100 * low, 100 * high)
     if np.ndim(n) == 0:
         out = tuple(float(v) for v in out)
     return NPSInterval(*out, alpha=float(alpha), method=method)
@@ -308,13 +308,13 @@ def nps_compare(scores_a, scores_b, alpha: float = 0.05, method: str = "adjusted
     Returns
     -------
     NPSComparison
-        ``difference`` (observed, points), ``statistic`` (z), two-sided
-        ``p_value``, the two observed scores, the ``std_error`` and a
-        ``1 − alpha`` interval ``ci_low``…``ci_high`` of the difference
-        (points). With ``method="adjusted_wald"`` the statistic and the
-        interval are computed on the adjusted counts, so the interval is
-        centred on the adjusted difference (slightly shrunk towards zero),
-        not exactly on ``difference``.
+        ``estimate`` (the observed difference, points), its ``std_error``
+        and ``1 − alpha`` interval ``ci_low``…``ci_high``, ``statistic`` (z),
+        two-sided ``p_value`` and the two observed scores. With
+        ``method="adjusted_wald"`` the statistic and the interval are
+        computed on the adjusted counts, so the interval is centred on the
+        adjusted difference (slightly shrunk towards zero), not exactly on
+        ``estimate``.
     """
     _check_alpha(alpha)
     _check_method(method)
@@ -329,10 +329,9 @@ def nps_compare(scores_a, scores_b, alpha: float = 0.05, method: str = "adjusted
     p = float(2 * stats.norm.sf(abs(z)))
     zc = stats.norm.ppf(1 - alpha / 2)
     return NPSComparison(
-        difference=float(100 * (obs_a - obs_b)), statistic=float(z), p_value=p,
-        nps_a=float(100 * obs_a), nps_b=float(100 * obs_b), std_error=100 * se,
-        ci_low=100 * (diff - zc * se), ci_high=100 * (diff + zc * se),
-        n_a=ca.n, n_b=cb.n, alpha=float(alpha), method=method,
+        estimate=float(100 * (obs_a - obs_b)), std_error=100 * se,
+        ci_low=100 * (diff - zc * se), ci_high=100 * (diff + zc * se), statistic=float(z), p_value=p,
+        alpha=float(alpha), nps_a=float(100 * obs_a), nps_b=float(100 * obs_b), n_a=ca.n, n_b=cb.n, method=method,
     )
 
 
@@ -390,18 +389,19 @@ def nps_sample_size(margin_points: float, promoter_share: float | None = None,
 class CESSummary:
     """Customer Effort Score summary (higher = easier).
 
-    ``mean`` answer with its ``std_error`` and ``1 − alpha`` t interval
-    ``ci_low``…``ci_high`` (scale units); ``share_easy`` and ``share_hard`` (0–1).
+    ``estimate`` is the mean answer, with its ``std_error`` and ``1 − alpha``
+    t interval ``ci_low``…``ci_high`` (scale units); ``share_easy`` and
+    ``share_hard`` (0–1) of ``n`` answers.
     """
 
-    n: int
-    mean: float
+    estimate: float
     std_error: float
     ci_low: float
     ci_high: float
+    alpha: float
+    n: int
     share_easy: float
     share_hard: float
-    alpha: float
 
     @property
     def net_easy(self) -> float:
@@ -429,8 +429,9 @@ def ces_summary(scores, scale: tuple[int, int] = (1, 7), easy_min: int = 5, hard
     Returns
     -------
     CESSummary
-        ``n``, ``mean`` with its ``std_error`` and ``ci_low``/``ci_high`` t
-        interval, ``share_easy`` and ``share_hard`` (0–1), and ``net_easy`` (points).
+        ``estimate`` (the mean answer) with its ``std_error`` and
+        ``ci_low``/``ci_high`` t interval, ``n``, ``share_easy`` and
+        ``share_hard`` (0–1), and ``net_easy`` (points).
     """
     _check_alpha(alpha)
     lo, hi = scale
@@ -444,6 +445,6 @@ def ces_summary(scores, scale: tuple[int, int] = (1, 7), easy_min: int = 5, hard
         half = float(stats.t.ppf(1 - alpha / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
     else:
         se = half = float("nan")
-    return CESSummary(n=n, mean=mean, std_error=se, ci_low=mean - half, ci_high=mean + half,
-                      share_easy=float((values >= easy_min).mean()),
-                      share_hard=float((values <= hard_max).mean()), alpha=float(alpha))
+    return CESSummary(estimate=mean, std_error=se, ci_low=mean - half, ci_high=mean + half, alpha=float(alpha),
+                      n=n, share_easy=float((values >= easy_min).mean()),
+                      share_hard=float((values <= hard_max).mean()))
