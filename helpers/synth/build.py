@@ -1,0 +1,217 @@
+"""Generate every table of a company and its answer key from one seed, and write them as CSV.
+
+:func:`generate` runs the named steps in order: the people, their purchase days
+and the campaigns, the order lines, the tables the company holds, the planted
+faults, the park, and the answer key. Each step draws from its own random
+stream (:func:`helpers.synth.common.rngs`), so a change in one step leaves the
+others' draws as they were.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers import DATA_DIR
+from helpers.synth import campaigns as camp
+from helpers.synth import faults, park, people, purchases, survey
+from helpers.synth.common import CATEGORIES, N_PERSONS, SEED, VERSION, IdFormats, Settings, rngs
+from helpers.synth.latent import SEGMENTS
+from helpers.vocabulary import CHANNELS, SAMPLE, CompanyFacts
+
+#: Tables written gzip-compressed.
+LARGE = {"orders", "campaign_members", "campaign_effects"}
+
+
+@dataclass
+class SampleData:
+    """All tables of a generated company, keyed by file name (without extension), its answer key and dates."""
+
+    tables: dict
+    truth: dict
+    facts: CompanyFacts
+
+
+def generate(seed: int = SEED, *, n_persons: int = N_PERSONS, shift_days: int = 0, ids: IdFormats | None = None,
+             name: str = SAMPLE.name) -> SampleData:
+    """Generate every table of a company and its answer key; the defaults give the sample company.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of every random draw. The same arguments give the same tables, byte for byte.
+    n_persons : int
+        Real persons behind the register (the sample: 14 600; at least
+        :data:`helpers.synth.common.MIN_PERSONS`). The survey, the ambassadors,
+        the campaign audiences' cap, the planted faults and the park's new
+        holders are scaled in proportion, so a small company runs in a second
+        or two.
+    shift_days : int
+        Days every date moves (sign-ups, orders, campaigns, survey, referrals,
+        consents, the observation end, …); the calendar then sets the months,
+        so seasonal peaks stay in their months. Park seasons (calendar years)
+        move by the shift rounded to whole years.
+    ids : IdFormats, optional
+        How the ids of customers, orders, products, campaigns, stores, survey
+        responses and park holders are written; default the sample's
+        (``C00001``, ``O0000001``, ``P001``, ``K01``, ``S1``, ``R00001``, ``H00001``).
+    name : str
+        The company's name; its first word names the stores (``Kotiranta Helsinki``).
+
+    Returns
+    -------
+    SampleData
+        ``tables`` (as written to ``data/sample/``), ``truth`` (the answer key,
+        ``data/sample/truth/``) and ``facts`` (the company's dates).
+    """
+    cfg = Settings(seed=seed, n_persons=n_persons, shift_days=shift_days, ids=ids or IdFormats(), name=name)
+    r = rngs(cfg.seed, 12)
+    world = _simulate_world(cfg, r)
+    lines = _observed_lines(cfg, r, world)
+    sales = lines[lines["quantity"] > 0]
+    members = camp.measure_members(cfg, world.members, world.plan, sales, world.persons, world.customer_ids)
+    tables = _company_tables(cfg, r, world, lines, sales, members)
+    truth = _answer_key(world, members, tables["products"])
+    customers, orders, truth["faults"] = faults.plant_faults(cfg, r[8], tables["customers"], tables["orders"])
+    holders, seasons, park_campaign, park_truth, park_effects = park.make_park(cfg, r[9])
+    tables.update(customers=customers, orders=orders, park_holders=holders, park_seasons=seasons,
+                  park_campaign=park_campaign)
+    truth.update(park_truth=park_truth, park_effects=park_effects, park_parameters=park.park_parameters())
+    return SampleData(_in_order(tables, TABLE_ORDER), _in_order(truth, TRUTH_ORDER), cfg.facts)
+
+
+TABLE_ORDER = ["customers", "orders", "products", "stores", "postal_codes", "campaigns", "campaign_members", "survey",
+               "referrals", "park_holders", "park_seasons", "park_campaign"]
+TRUTH_ORDER = ["customers_truth", "segments", "campaign_effects", "campaigns_truth", "product_associations",
+               "survey_drivers", "faults", "park_truth", "park_effects", "park_parameters"]
+
+
+def _in_order(tables: dict, order: list) -> dict:
+    return {name: tables[name] for name in order}
+
+
+@dataclass
+class _World:
+    """What the simulation knows before anything is recorded: persons, purchase events, campaign members."""
+
+    postal: pd.DataFrame
+    products: pd.DataFrame
+    plan: pd.DataFrame
+    persons: pd.DataFrame
+    events: pd.DataFrame
+    members: pd.DataFrame
+    customer_ids: np.ndarray
+
+
+def _simulate_world(cfg: Settings, r: list) -> _World:
+    """Persons, their consents, purchase days until the end of the future year, and the campaigns' effects.
+
+    Also records in ``persons`` the answer key's future: purchase days in the
+    hidden future year and whether the person is alive at the observation end.
+    """
+    postal = people.make_postal_codes(cfg)
+    products = purchases.make_products(cfg)
+    persons = people.make_persons(cfg, r[0], postal)
+    people.add_consents(cfg, r[1], persons)
+    events = purchases.simulate_purchase_days(cfg, r[2], persons)
+    plan = camp.campaign_plan(cfg)
+    events, members = camp.run_campaigns(cfg, r[3], persons, events, plan)
+    obs_end = cfg.days(cfg.observation_end) + 1
+    organic = events[events["source"] == "organic"]
+    future = organic[organic["t"] >= obs_end]
+    future_days = future.assign(day=np.floor(future["t"])).drop_duplicates(["person", "day"])
+    persons["purchases_future"] = np.bincount(future_days["person"], minlength=len(persons))
+    persons["alive_at_end"] = purchases.alive_at(persons, organic, obs_end)
+    return _World(postal, products, plan, persons, events, members, cfg.ids.make("customer", len(persons)))
+
+
+def _observed_lines(cfg: Settings, r: list, world: _World) -> pd.DataFrame:
+    """Order lines (returns included) up to the observation end, numbered into orders."""
+    obs_end = cfg.days(cfg.observation_end) + 1
+    observed = world.events[world.events["t"] < obs_end].reset_index(drop=True)
+    lines = purchases.build_order_lines(cfg, r[4], world.persons, observed, world.products,
+                                        camp.offer_discounts(world.plan))
+    lines = purchases.add_returns(r[5], world.persons, lines)
+    lines = lines[lines["t"] < obs_end]
+    return purchases.number_orders(cfg, lines, world.customer_ids)
+
+
+def _company_tables(cfg: Settings, r: list, world: _World, lines: pd.DataFrame, sales: pd.DataFrame,
+                    members: pd.DataFrame) -> dict:
+    """The tables the company holds (before the faults): register, orders, reference lists, campaigns, survey."""
+    return {
+        "customers": people.make_register(cfg, world.persons, sales, world.customer_ids),
+        "orders": lines[purchases.ORDER_COLUMNS].copy(),
+        "products": world.products,
+        "stores": people.make_stores(cfg),
+        "postal_codes": world.postal[["postal_code", "town", "area_type"]],
+        "campaigns": camp.campaign_table(world.plan),
+        "campaign_members": members[["campaign_id", "customer_id", "group", "converted", "revenue", "margin"]],
+        "survey": survey.make_survey(cfg, r[6], world.persons, sales, world.customer_ids),
+        "referrals": survey.make_referrals(cfg, r[7], world.persons, world.customer_ids),
+    }
+
+
+def _answer_key(world: _World, members: pd.DataFrame, products: pd.DataFrame) -> dict:
+    """The truth of the retail company: each customer's latent story, the segments, effects and associations."""
+    persons = world.persons
+    customers = pd.DataFrame({
+        "customer_id": world.customer_ids, "segment": persons["segment"], "purchase_rate": persons["purchase_rate"],
+        "dropout_p": persons["dropout_p"], "spend_mean": persons["spend_level"],
+        "discount_propensity": persons["discount_propensity"], "satisfaction": persons["satisfaction"],
+        "alive_at_end": persons["alive_at_end"].astype(int), "purchases_future": persons["purchases_future"],
+        "is_ambassador": persons["is_ambassador"].astype(int)})
+    name_of = products.set_index("name")["product_id"]
+    assoc = pd.DataFrame([(name_of[a], a, name_of[c], c, p) for a, c, p in purchases.ASSOCIATIONS],
+                         columns=["antecedent", "antecedent_name", "consequent", "consequent_name", "probability"])
+    return {
+        "customers_truth": customers, "segments": _segment_table(persons),
+        "campaign_effects": members[["campaign_id", "customer_id", "group", "true_effect", "true_effect_revenue"]],
+        "campaigns_truth": camp.campaign_truth(members), "product_associations": assoc,
+        "survey_drivers": survey.driver_truth(),
+    }
+
+
+def _segment_table(persons: pd.DataFrame) -> pd.DataFrame:
+    """The latent segments with their realised shares, as in ``truth/segments.csv``."""
+    seg_share = persons["segment"].value_counts(normalize=True)
+    return pd.DataFrame([{"segment": s.name, "description": s.description, "share": round(seg_share[s.name], 4),
+                          "purchase_rate_per_week": s.rate, "dropout_p": s.dropout, "spend_mean_eur": s.spend,
+                          "discount_share": s.discount, "return_share": s.returns,
+                          "main_channel": CHANNELS[int(np.argmax(s.channel))],
+                          "main_categories": ", ".join(np.array(CATEGORIES)[np.argsort(s.categories)[::-1][:3]])}
+                         for s in SEGMENTS])
+
+
+def write(data: SampleData, folder: Path | None = None) -> list[Path]:
+    """Write every table as CSV (large ones gzip-compressed with a fixed header time)."""
+    folder = Path(folder) if folder else DATA_DIR / "sample"
+    (folder / "truth").mkdir(parents=True, exist_ok=True)
+    written = []
+    for sub, tables, fmt in [("", data.tables, "%.2f"), ("truth", data.truth, "%.6g")]:
+        for name, df in tables.items():
+            df = df.copy()
+            for col in df.columns:
+                if pd.api.types.is_datetime64_any_dtype(df[col]):
+                    has_time = (df[col].dropna().dt.normalize() != df[col].dropna()).any()
+                    df[col] = df[col].dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
+            path = folder / sub / (f"{name}.csv.gz" if name in LARGE else f"{name}.csv")
+            compression = {"method": "gzip", "mtime": 0, "compresslevel": 9} if name in LARGE else None
+            df.to_csv(path, index=False, float_format=fmt, compression=compression, lineterminator="\n")
+            written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.synth [FOLDER]``: generate and write the sample data."""
+    argv = sys.argv[1:] if argv is None else argv
+    folder = Path(argv[0]) if argv else DATA_DIR / "sample"
+    paths = write(generate(), folder)
+    (folder / "READY").write_text(f"generator version {VERSION}, seed {SEED}\n")
+    for p in paths:
+        print(f"{p.relative_to(folder)}: {p.stat().st_size / 1e6:.2f} MB")
+    return 0
