@@ -153,7 +153,7 @@ def test_compare_proportions_matches_statsmodels():
     lo, hi = confint_proportions_2indep(560, 9_000, 48, 1_000, method="wald", compare="diff")
     assert res.statistic == pytest.approx(z) and res.p_value == pytest.approx(p)
     assert (res.ci_low, res.ci_high) == pytest.approx((lo, hi))
-    assert res.difference == pytest.approx(560 / 9_000 - 0.048)
+    assert res.estimate == pytest.approx(560 / 9_000 - 0.048)
     assert res.relative_difference == pytest.approx((560 / 9_000 - 0.048) / 0.048)
 
 
@@ -184,7 +184,7 @@ def test_bootstrap_agrees_with_welch_and_is_seeded():
     y_t, y_c = rng.normal(10, 4, 2_000), rng.normal(9, 4, 2_000)
     b = ex.bootstrap_ci(y_t, y_c, n_resamples=2_000, random_state=7)
     w = ex.compare_means(y_t, y_c)
-    assert b.estimate == pytest.approx(w.difference)
+    assert b.estimate == pytest.approx(w.estimate)
     assert b.ci_low == pytest.approx(w.ci_low, abs=0.03) and b.ci_high == pytest.approx(w.ci_high, abs=0.03)
     assert b == ex.bootstrap_ci(y_t, y_c, n_resamples=2_000, random_state=7, batch_size=333) or \
         b.estimate == pytest.approx(ex.bootstrap_ci(y_t, y_c, n_resamples=2_000, random_state=7).estimate)
@@ -209,11 +209,17 @@ def test_cuped_reduces_variance_by_r_squared_and_stays_unbiased():
 
 
 def test_campaign_roi_arithmetic():
-    eff = ex.ComparisonResult(2.0, 0.1, 0.5, 3.5, 2.0, 0.04, 22.0, 20.0, 0.75, 9_000, 1_000, 0.05, "x")
+    eff = ex.ComparisonResult(estimate=2.0, std_error=0.75, ci_low=0.5, ci_high=3.5, statistic=2.0, p_value=0.04,
+                              alpha=0.05, relative_difference=0.1, treatment=22.0, control=20.0, n_treatment=9_000,
+                              n_control=1_000, method="x")
     r = ex.campaign_roi(eff, n_contacted=9_000, cost_per_contact=0.5, fixed_cost=500)
     assert r.incremental_margin == 18_000 and r.cost == 5_000 and r.profit == 13_000
     assert (r.profit_ci_low, r.profit_ci_high) == (-500, 26_500)
+    # 26_000 / 10_000 and -500 / 5_000 in floating point: rounding only
     assert r.roi == pytest.approx(2.6) and r.roi_ci_low == pytest.approx(-0.1)
+    assert r.alpha == 0.05
+    plain = ex.campaign_roi(2.0, n_contacted=100, cost_per_contact=0.5)
+    assert plain.profit == 150 and np.isnan(plain.profit_ci_low) and np.isnan(plain.alpha)
 
 
 def test_compare_by_equals_the_single_campaign_functions():
@@ -225,14 +231,14 @@ def test_compare_by_equals_the_single_campaign_functions():
         rows.append(pd.DataFrame({"campaign_id": cid, "group": g, "converted": conv,
                                   "revenue": conv * rng.gamma(2, 30, n)}))
     df = pd.concat(rows, ignore_index=True)
-    table = ex.compare_by(df, outcome="converted")
+    table = ex.compare_by(df)
     k2 = df[df.campaign_id == "K02"]
     one = ex.compare_proportions(k2.converted[k2.group == "treatment"].sum(), (k2.group == "treatment").sum(),
                                  k2.converted[k2.group == "control"].sum(), (k2.group == "control").sum())
     row = table.set_index("campaign_id").loc["K02"]
-    assert row.difference == pytest.approx(one.difference) and row.p_value == pytest.approx(one.p_value)
+    assert row.estimate == pytest.approx(one.estimate) and row.p_value == pytest.approx(one.p_value)
     assert row.ci_low == pytest.approx(one.ci_low)
-    rev = ex.compare_by(df, outcome="revenue", kind="mean").set_index("campaign_id").loc["K02"]
+    rev = ex.compare_by(df, outcome_col="revenue", kind="mean").set_index("campaign_id").loc["K02"]
     w = ex.compare_means(k2.revenue[k2.group == "treatment"], k2.revenue[k2.group == "control"])
     assert (rev.ci_low, rev.ci_high, rev.p_value) == pytest.approx((w.ci_low, w.ci_high, w.p_value))
     bad = df.assign(group=df.group.replace({"control": "holdout"}))
@@ -306,6 +312,56 @@ def test_pre_period_features_uses_only_orders_before_the_send_date():
         ex.pre_period_features(members, orders, {"K2": "2024-04-01"})
 
 
+def test_pre_period_features_reads_send_dates_given_as_text_and_refuses_text_timestamps():
+    orders = pd.DataFrame({"order_id": ["O1", "O2"], "customer_id": ["A", "A"],
+                           "timestamp": pd.to_datetime(["2024-03-01", "2024-04-02"]),
+                           "amount": [10.0, 20.0], "margin": [4.0, 8.0]})
+    members = pd.DataFrame({"campaign_id": ["K1", "K2"], "customer_id": ["A", "A"]})
+    as_dates = ex.pre_period_features(members, orders, {"K1": pd.Timestamp("2024-04-01"),
+                                                        "K2": pd.Timestamp("2024-05-01")})
+    as_text = ex.pre_period_features(members, orders, {"K1": "01.04.2024", "K2": "2024-05-01"})
+    pd.testing.assert_frame_equal(as_text, as_dates)
+    assert as_text["orders_before"].tolist() == [1, 2]
+    with pytest.raises(ValueError, match=r"send_dates\['K1'\]"):
+        ex.pre_period_features(members, orders, {"K1": "04/01/2024", "K2": "2024-05-01"})  # month-first: refused
+    text = orders.assign(timestamp=["2024-03-01", "2024-04-02"])
+    with pytest.raises(ValueError, match="orders: column 'timestamp' must hold dates"):
+        ex.pre_period_features(members, text, {"K1": "2024-04-01", "K2": "2024-05-01"})
+
+
+def test_pre_period_features_and_compare_by_take_other_column_names():
+    orders = pd.DataFrame({"tilaus": ["O1"], "asiakas": ["A"], "aika": pd.to_datetime(["2024-03-01"]),
+                           "summa": [10.0], "kate": [4.0]})
+    members = pd.DataFrame({"kampanja": ["K1", "K1", "K1", "K1"], "asiakas": ["A", "B", "C", "D"],
+                            "ryhma": ["treatment", "control", "treatment", "control"], "osti": [1, 0, 0, 0]})
+    f = ex.pre_period_features(members, orders, {"K1": "2024-04-01"}, campaign_col="kampanja",
+                               customer_col="asiakas", order_col="tilaus", timestamp_col="aika", amount_col="summa",
+                               margin_col="kate")
+    assert f["spend_before"].tolist() == [10.0, 0.0, 0.0, 0.0]
+    table = ex.compare_by(members, campaign_col="kampanja", outcome_col="osti", group_col="ryhma")
+    assert table.loc[0, "estimate"] == 0.5 and table.loc[0, "n_treatment"] == 2
+
+
+def test_results_are_frozen_and_share_field_names():
+    import dataclasses
+    results = [ex.compare_proportions(30, 100, 20, 100), ex.compare_means([1.0, 2.0, 4.0], [1.0, 1.5]),
+               ex.bootstrap_ci([1.0, 2.0, 4.0], [1.0, 1.5], n_resamples=200),
+               ex.pool_effects([0.01, 0.02], [0.005, 0.006])]
+    for res in results:
+        assert {"estimate", "std_error", "ci_low", "ci_high", "alpha"} <= {f.name for f in dataclasses.fields(res)}
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            res.estimate = 0.0
+    srm = ex.srm_test([50, 50], [0.5, 0.5])
+    assert srm.p_value == 1.0 and srm.alpha == 0.001
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        srm.p_value = 0.0
+    adjusted = ex.cuped([1.0, 2.0, 3.0, 5.0], [1.0, 2.0, 2.0, 4.0]).adjusted
+    with pytest.raises(ValueError, match="read-only"):
+        adjusted[0] = 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        results[-1].weights[0] = 1.0
+
+
 # --------------------------------------------------------------------------- planted truth (sample data)
 @pytest.fixture(scope="module")
 def campaign_data():
@@ -318,8 +374,8 @@ def campaign_data():
 def test_campaign_intervals_cover_the_true_effects(campaign_data):
     # Figures on generator version 1 (seed 20260105): conversion 18/20, revenue 20/20 covered (38/40 = 95 %).
     members, truth = campaign_data
-    conv = ex.compare_by(members, outcome="converted").set_index("campaign_id")
-    rev = ex.compare_by(members, outcome="revenue", kind="mean").set_index("campaign_id")
+    conv = ex.compare_by(members).set_index("campaign_id")
+    rev = ex.compare_by(members, outcome_col="revenue", kind="mean").set_index("campaign_id")
     cover_conv = conv["ci_low"].le(truth["true_effect"]) & conv["ci_high"].ge(truth["true_effect"])
     cover_rev = rev["ci_low"].le(truth["true_effect_revenue"]) & rev["ci_high"].ge(truth["true_effect_revenue"])
     assert len(conv) == len(truth) >= 20

@@ -1,7 +1,9 @@
 """Measuring one campaign: conversion, revenue, bootstrap, CUPED, return in euros, and every campaign at once.
 
 Differences are always *treatment minus control*, in the outcome's units
-(shares for conversion, euros for revenue and margin).
+(shares for conversion, euros for revenue and margin). Every result names its
+point estimate ``estimate`` and its interval ``ci_low`` / ``ci_high`` at level
+``1 − alpha``, with ``std_error`` and ``p_value`` where a test is made.
 
 References
 ----------
@@ -16,42 +18,82 @@ controlled experiments by utilizing pre-experiment data (CUPED). *WSDM '13*.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from helpers._checks import require_columns
+from helpers import columns, vocabulary
+from helpers._checks import as_timestamp, examples, require_columns, require_dates
 
 from ._common import _as_values, _check_n, _check_probability, _z_crit
 
 __all__ = ["ComparisonResult", "compare_proportions", "compare_means", "BootstrapResult", "bootstrap_ci",
            "CupedResult", "cuped", "RoiResult", "campaign_roi", "compare_by", "pre_period_features"]
 
+TREATMENT, CONTROL = vocabulary.GROUPS
+
 
 @dataclass(frozen=True)
 class ComparisonResult:
     """Treatment minus control, with a confidence interval and a test.
 
-    ``difference`` is in the outcome's units (shares for conversion, euros for
-    revenue); ``relative_difference`` is ``difference / control`` (a share).
+    ``estimate`` is the difference, in the outcome's units (shares for
+    conversion, euros for revenue); ``relative_difference`` is
+    ``estimate / control`` (a share); ``treatment`` and ``control`` are the
+    groups' rates or means.
     """
 
-    difference: float
-    relative_difference: float
+    estimate: float
+    std_error: float
     ci_low: float
     ci_high: float
     statistic: float
     p_value: float
+    alpha: float
+    relative_difference: float
     treatment: float
     control: float
-    std_error: float
     n_treatment: int
     n_control: int
-    alpha: float
     method: str
+
+
+def _proportion_test(x_t, n_t, x_c, n_c, alpha: float) -> dict:
+    """Two proportions (scalars or aligned Series): Wald interval and pooled z-test, two-sided."""
+    p_t, p_c = x_t / n_t, x_c / n_c
+    diff = p_t - p_c
+    se = np.sqrt(p_t * (1 - p_t) / n_t + p_c * (1 - p_c) / n_c)
+    p_pool = (x_t + x_c) / (n_t + n_c)
+    se0 = np.sqrt(p_pool * (1 - p_pool) * (1 / n_t + 1 / n_c))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se0 > 0, diff / se0, 0.0)  # no conversions at all (or all converted): no evidence
+    half = _z_crit(alpha, "two-sided") * se
+    return {"treatment": p_t, "control": p_c, "estimate": diff, "std_error": se, "ci_low": diff - half,
+            "ci_high": diff + half, "statistic": z, "p_value": 2 * stats.norm.sf(np.abs(z))}
+
+
+def _welch_test(m_t, var_t, n_t, m_c, var_c, n_c, alpha: float) -> dict:
+    """Two means (scalars or aligned Series) from means, sample variances (ddof 1) and sizes: Welch, two-sided."""
+    s_t, s_c = var_t / n_t, var_c / n_c
+    diff = m_t - m_c
+    se = np.sqrt(s_t + s_c)
+    dof = (s_t + s_c) ** 2 / (s_t**2 / (n_t - 1) + s_c**2 / (n_c - 1))
+    stat = diff / se
+    half = stats.t.isf(alpha / 2, dof) * se
+    return {"treatment": m_t, "control": m_c, "estimate": diff, "std_error": se, "ci_low": diff - half,
+            "ci_high": diff + half, "statistic": stat, "p_value": 2 * stats.t.sf(np.abs(stat), dof)}
+
+
+def _comparison(test: dict, n_t: int, n_c: int, alpha: float, method: str) -> ComparisonResult:
+    control = float(test["control"])
+    relative = float(test["estimate"]) / control if control != 0 else np.nan
+    numbers = {k: float(v) for k, v in test.items() if k not in ("treatment", "control")}
+    return ComparisonResult(**numbers, alpha=float(alpha), relative_difference=float(relative),
+                            treatment=float(test["treatment"]), control=control, n_treatment=int(n_t),
+                            n_control=int(n_c), method=method)
 
 
 def compare_proportions(successes_treatment: int, n_treatment: int, successes_control: int, n_control: int,
@@ -67,7 +109,7 @@ def compare_proportions(successes_treatment: int, n_treatment: int, successes_co
     Returns
     -------
     ComparisonResult
-        ``difference`` in shares (0.012 = 1.2 percentage points), ``relative_difference``
+        ``estimate`` in shares (0.012 = 1.2 percentage points), ``relative_difference``
         as a share of the control rate.
     """
     n_t, n_c = _check_n("n_treatment", n_treatment), _check_n("n_control", n_control)
@@ -75,17 +117,8 @@ def compare_proportions(successes_treatment: int, n_treatment: int, successes_co
         if not float(s).is_integer() or s < 0 or s > n:
             raise ValueError(f"{name} must be a whole number between 0 and its group size {n}; got {s!r}")
     _check_probability("alpha", alpha)
-    p_t, p_c = successes_treatment / n_t, successes_control / n_c
-    diff = p_t - p_c
-    se = np.sqrt(p_t * (1 - p_t) / n_t + p_c * (1 - p_c) / n_c)
-    p_pool = (successes_treatment + successes_control) / (n_t + n_c)
-    se0 = np.sqrt(p_pool * (1 - p_pool) * (1 / n_t + 1 / n_c))
-    z = diff / se0 if se0 > 0 else 0.0
-    pval = float(2 * stats.norm.sf(abs(z))) if se0 > 0 else 1.0
-    zc = _z_crit(alpha, "two-sided")
-    rel = diff / p_c if p_c > 0 else np.nan
-    return ComparisonResult(float(diff), float(rel), float(diff - zc * se), float(diff + zc * se), float(z), pval,
-                            float(p_t), float(p_c), float(se), n_t, n_c, float(alpha), "z-test (pooled), Wald CI")
+    test = _proportion_test(successes_treatment, n_t, successes_control, n_c, alpha)
+    return _comparison(test, n_t, n_c, alpha, "z-test (pooled), Wald CI")
 
 
 def compare_means(values_treatment, values_control, alpha: float = 0.05) -> ComparisonResult:
@@ -100,38 +133,37 @@ def compare_means(values_treatment, values_control, alpha: float = 0.05) -> Comp
     ----------
     values_treatment, values_control : array-like
         One value per customer (euros); missing values raise an error.
+
+    Returns
+    -------
+    ComparisonResult
+        ``estimate`` in the values' units (euros per customer).
     """
     y_t, y_c = _as_values("values_treatment", values_treatment), _as_values("values_control", values_control)
     if y_t.size < 2 or y_c.size < 2:
         raise ValueError(f"each group needs at least 2 customers; got {y_t.size} treatment and {y_c.size} control")
     _check_probability("alpha", alpha)
-    m_t, m_c = y_t.mean(), y_c.mean()
-    v_t, v_c = y_t.var(ddof=1) / y_t.size, y_c.var(ddof=1) / y_c.size
-    se = np.sqrt(v_t + v_c)
-    diff = m_t - m_c
-    if se == 0:
-        t_stat, pval, tc = 0.0 if diff == 0 else np.sign(diff) * np.inf, 1.0 if diff == 0 else 0.0, 0.0
+    m_t, m_c, var_t, var_c = y_t.mean(), y_c.mean(), y_t.var(ddof=1), y_c.var(ddof=1)
+    if var_t == 0 and var_c == 0:  # both groups constant: the difference is known exactly
+        diff = m_t - m_c
+        test = {"treatment": m_t, "control": m_c, "estimate": diff, "std_error": 0.0, "ci_low": diff,
+                "ci_high": diff, "statistic": 0.0 if diff == 0 else np.sign(diff) * np.inf,
+                "p_value": 1.0 if diff == 0 else 0.0}
     else:
-        df = (v_t + v_c) ** 2 / (v_t**2 / (y_t.size - 1) + v_c**2 / (y_c.size - 1))
-        t_stat = diff / se
-        pval = float(2 * stats.t.sf(abs(t_stat), df))
-        tc = stats.t.isf(alpha / 2, df)
-    rel = diff / m_c if m_c != 0 else np.nan
-    return ComparisonResult(float(diff), float(rel), float(diff - tc * se), float(diff + tc * se), float(t_stat),
-                            float(pval), float(m_t), float(m_c), float(se), int(y_t.size), int(y_c.size),
-                            float(alpha), "Welch t-test")
+        test = _welch_test(m_t, var_t, y_t.size, m_c, var_c, y_c.size, alpha)
+    return _comparison(test, y_t.size, y_c.size, alpha, "Welch t-test")
 
 
 @dataclass(frozen=True)
 class BootstrapResult:
-    """A bootstrap estimate: the statistic on the data, percentile interval, bootstrap SE."""
+    """A bootstrap estimate: the statistic on the data, bootstrap standard error, percentile interval."""
 
     estimate: float
+    std_error: float
     ci_low: float
     ci_high: float
-    std_error: float
-    n_resamples: int
     alpha: float
+    n_resamples: int
 
 
 _STATISTICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -160,8 +192,18 @@ def bootstrap_ci(values_treatment, values_control=None, statistic: str | Callabl
         the last axis.
     n_resamples : int
         Number of bootstrap resamples (2,000 is plenty for a 95 % interval).
+    alpha : float
+        1 − confidence level of the interval.
     random_state : int, optional
         Seed: the same seed gives the same interval.
+    batch_size : int, optional
+        Resamples drawn at once (default: as many as fit in about 20 million values).
+
+    Returns
+    -------
+    BootstrapResult
+        ``estimate`` (the statistic, or the difference, on the data, in the
+        values' units), bootstrap ``std_error``, percentile ``ci_low``/``ci_high``.
     """
     func = _STATISTICS.get(statistic) if isinstance(statistic, str) else statistic
     if func is None:
@@ -186,14 +228,15 @@ def bootstrap_ci(values_treatment, values_control=None, statistic: str | Callabl
     boot = np.sum(draws, axis=0)
     estimate = float(func(groups[0][None, :])[0] - (func(groups[1][None, :])[0] if len(groups) == 2 else 0.0))
     low, high = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
-    return BootstrapResult(estimate, float(low), float(high), float(boot.std(ddof=1)), int(n_resamples), float(alpha))
+    return BootstrapResult(estimate=estimate, std_error=float(boot.std(ddof=1)), ci_low=float(low),
+                           ci_high=float(high), alpha=float(alpha), n_resamples=int(n_resamples))
 
 
 @dataclass(frozen=True)
 class CupedResult:
-    """CUPED-adjusted outcomes and how much variance the covariate removed."""
+    """CUPED-adjusted outcomes (a read-only array) and how much variance the covariate removed."""
 
-    adjusted: np.ndarray
+    adjusted: np.ndarray = field(compare=False)
     theta: float
     variance_reduction: float
 
@@ -221,7 +264,7 @@ def cuped(values, covariate, theta: float | None = None) -> CupedResult:
     Returns
     -------
     CupedResult
-        ``adjusted`` (same order as the input), ``theta`` and
+        ``adjusted`` (same order as the input, read-only), ``theta`` and
         ``variance_reduction`` (share of the variance removed, 0–1).
     """
     y = _as_values("values", values)
@@ -236,16 +279,19 @@ def cuped(values, covariate, theta: float | None = None) -> CupedResult:
     adjusted = y - theta * (x - x.mean())
     vy = y.var(ddof=1)
     reduction = float(1 - adjusted.var(ddof=1) / vy) if vy > 0 else 0.0
-    return CupedResult(adjusted, float(theta), reduction)
+    adjusted.setflags(write=False)
+    return CupedResult(adjusted=adjusted, theta=float(theta), variance_reduction=reduction)
 
 
 @dataclass(frozen=True)
 class RoiResult:
-    """What a campaign earned, in euros, with intervals.
+    """What a campaign earned, in euros, with intervals at level ``1 − alpha``.
 
     ``incremental_margin`` is the margin the message caused over all contacted
     customers; ``profit = incremental_margin − cost``; ``roi = profit / cost``
     (0.5 = each euro spent came back with 50 cents on top; −1 = all lost).
+    Each interval is named for its quantity (``profit_ci_low``, …); ``alpha``
+    is the margin effect's (NaN when the effect was given as a plain number).
     """
 
     incremental_revenue: float
@@ -259,6 +305,14 @@ class RoiResult:
     roi: float
     roi_ci_low: float
     roi_ci_high: float
+    alpha: float
+
+
+def _effect_parts(effect) -> tuple[float, float, float, float]:
+    """Estimate, interval and alpha of a result object, or a plain number (no interval)."""
+    if hasattr(effect, "estimate"):
+        return float(effect.estimate), float(effect.ci_low), float(effect.ci_high), float(effect.alpha)
+    return float(effect), np.nan, np.nan, np.nan
 
 
 def campaign_roi(margin_effect, n_contacted: int, cost_per_contact: float, fixed_cost: float = 0.0,
@@ -286,107 +340,159 @@ def campaign_roi(margin_effect, n_contacted: int, cost_per_contact: float, fixed
     Profit and ROI are linear in the margin effect, so their intervals are the
     margin interval shifted and scaled.
     """
-    def parts(effect):
-        if hasattr(effect, "difference"):
-            return effect.difference, effect.ci_low, effect.ci_high
-        if hasattr(effect, "estimate"):
-            return effect.estimate, effect.ci_low, effect.ci_high
-        value = float(effect)
-        return value, np.nan, np.nan
-
     n = _check_n("n_contacted", n_contacted)
     if cost_per_contact < 0 or fixed_cost < 0:
         raise ValueError(f"costs must be non-negative; got cost_per_contact={cost_per_contact}, fixed_cost={fixed_cost}")
-    m, m_lo, m_hi = (v * n for v in parts(margin_effect))
-    revenue = parts(revenue_effect)[0] * n if revenue_effect is not None else np.nan
+    estimate, low, high, alpha = _effect_parts(margin_effect)
+    m, m_lo, m_hi = estimate * n, low * n, high * n
+    revenue = _effect_parts(revenue_effect)[0] * n if revenue_effect is not None else np.nan
     cost = n * cost_per_contact + fixed_cost
     profit, p_lo, p_hi = m - cost, m_lo - cost, m_hi - cost
-    roi = (lambda v: v / cost if cost > 0 else np.nan)
-    return RoiResult(float(revenue), float(m), float(m_lo), float(m_hi), float(cost), float(profit), float(p_lo),
-                     float(p_hi), float(roi(profit)), float(roi(p_lo)), float(roi(p_hi)))
+
+    def roi(value: float) -> float:
+        return float(value / cost) if cost > 0 else np.nan
+
+    return RoiResult(incremental_revenue=float(revenue), incremental_margin=float(m), margin_ci_low=float(m_lo),
+                     margin_ci_high=float(m_hi), cost=float(cost), profit=float(profit), profit_ci_low=float(p_lo),
+                     profit_ci_high=float(p_hi), roi=roi(profit), roi_ci_low=roi(p_lo), roi_ci_high=roi(p_hi),
+                     alpha=alpha)
 
 
-def compare_by(df: pd.DataFrame, by: str | Sequence[str] = "campaign_id", outcome: str = "converted",
-               group: str = "group", treatment: str = "treatment", control: str = "control",
-               kind: str = "proportion", alpha: float = 0.05) -> pd.DataFrame:
+def _outcome_values(df: pd.DataFrame, outcome_col: str, kind: str) -> pd.Series:
+    """The outcome column as numbers; 0/1 for ``kind="proportion"``; missing values refused."""
+    if kind not in {"proportion", "mean"}:
+        raise ValueError(f"kind must be 'proportion' or 'mean'; got {kind!r}")
+    y = pd.to_numeric(df[outcome_col], errors="coerce")
+    if y.isna().any():
+        raise ValueError(f"df: column {outcome_col!r} has {int(y.isna().sum())} missing or non-numeric values "
+                         f"of {len(y)}, e.g. {examples(df.loc[y.isna(), outcome_col])}")
+    if kind == "proportion" and not y.isin([0, 1]).all():
+        bad = ~y.isin([0, 1])
+        raise ValueError(f"df: column {outcome_col!r} must be 0/1 for kind='proportion'; {int(bad.sum())} rows "
+                         f"are not, e.g. {examples(y[bad])}")
+    return y
+
+
+def _group_summaries(df: pd.DataFrame, by: list[str], y: pd.Series, is_treatment: pd.Series) -> pd.DataFrame:
+    """Size, mean, variance and sum of the outcome per campaign and group (columns ``(stat, "t"/"c")``)."""
+    work = df[by].copy()
+    work["_y"] = y.to_numpy(dtype=float)
+    work["_g"] = np.where(is_treatment, "t", "c")
+    agg = work.groupby([*by, "_g"], observed=True)["_y"].agg(["size", "mean", "var", "sum"]).unstack("_g")
+    empty = agg[("size", "t")].isna() | agg[("size", "c")].isna()
+    if empty.any():
+        raise ValueError(f"a group of size zero: campaigns {agg.index[empty].tolist()[:3]} lack a treatment or "
+                         f"a control group")
+    return agg
+
+
+def compare_by(df: pd.DataFrame, *, campaign_col: str | Sequence[str] = columns.CAMPAIGN,
+               outcome_col: str = columns.CONVERTED, group_col: str = columns.GROUP, treatment: str = TREATMENT,
+               control: str = CONTROL, kind: str = "proportion", alpha: float = 0.05) -> pd.DataFrame:
     """Treatment vs control for every campaign (or segment) at once, vectorised.
 
     Parameters
     ----------
     df : DataFrame
         One row per customer and campaign (e.g. ``campaign_members``).
-    by : str or list of str
-        Column(s) that define a campaign.
-    outcome : str
+    campaign_col : str or list of str
+        Column(s) that define a campaign; a list such as ``[campaign_col, "age_band"]``
+        gives one row per campaign and segment.
+    outcome_col : str
         0/1 column for ``kind="proportion"`` (z-test as :func:`compare_proportions`),
         numeric column (euros) for ``kind="mean"`` (Welch as :func:`compare_means`).
-    group, treatment, control : str
-        Group column and its two labels; other labels raise an error.
+    group_col, treatment, control : str
+        Group column and its two labels (``vocabulary.GROUPS``); other labels raise an error.
+    kind : {"proportion", "mean"}
+    alpha : float
+        1 − confidence level of the intervals.
 
     Returns
     -------
     DataFrame
         One row per campaign: ``n_treatment``, ``n_control``, ``treatment``, ``control``
-        (rates or means), ``difference``, ``relative_difference``, ``std_error``,
-        ``ci_low``, ``ci_high``, ``statistic``, ``p_value``.
+        (rates or means), ``estimate`` (treatment minus control), ``relative_difference``
+        (``estimate / control``), ``std_error``, ``ci_low``, ``ci_high``, ``statistic``,
+        ``p_value``.
     """
-    by = [by] if isinstance(by, str) else list(by)
-    require_columns(df, [*by, outcome, group], "compare_by: df")
-    labels = df[group]
+    by = [campaign_col] if isinstance(campaign_col, str) else list(campaign_col)
+    require_columns(df, [*by, outcome_col, group_col], "compare_by: df")
+    _check_probability("alpha", alpha)
+    labels = df[group_col]
     bad = ~labels.isin([treatment, control])
     if bad.any():
-        raise ValueError(f"column {group!r} must be {treatment!r} or {control!r}; {int(bad.sum())} rows are not, "
-                         f"e.g. {labels[bad].astype(str).unique()[:3].tolist()}")
-    y = pd.to_numeric(df[outcome], errors="coerce")
-    if y.isna().any():
-        raise ValueError(f"column {outcome!r} has {int(y.isna().sum())} missing or non-numeric values")
-    if kind == "proportion" and not y.isin([0, 1]).all():
-        bad_y = ~y.isin([0, 1])
-        raise ValueError(f"column {outcome!r} must be 0/1 for kind='proportion'; {int(bad_y.sum())} rows are not, "
-                         f"e.g. {y[bad_y].unique()[:3].tolist()}")
-    if kind not in {"proportion", "mean"}:
-        raise ValueError(f"kind must be 'proportion' or 'mean'; got {kind!r}")
-    work = df[by].copy()
-    work["_y"] = y.to_numpy(dtype=float)
-    work["_g"] = np.where(labels == treatment, "t", "c")
-    agg = work.groupby([*by, "_g"], observed=True)["_y"].agg(["size", "mean", "var", "sum"]).unstack("_g")
+        raise ValueError(f"df: column {group_col!r} must be {treatment!r} or {control!r}; {int(bad.sum())} rows "
+                         f"are not, e.g. {examples(labels[bad].astype(str))}")
+    y = _outcome_values(df, outcome_col, kind)
+    agg = _group_summaries(df, by, y, labels == treatment)
     n_t, n_c = agg[("size", "t")], agg[("size", "c")]
-    if n_t.isna().any() or n_c.isna().any():
-        empty = agg.index[n_t.isna() | n_c.isna()].tolist()[:3]
-        raise ValueError(f"a group of size zero: campaigns {empty} lack a treatment or a control group")
-    m_t, m_c = agg[("mean", "t")], agg[("mean", "c")]
-    diff = m_t - m_c
-    zc = _z_crit(alpha, "two-sided")
     if kind == "proportion":
-        se = np.sqrt(m_t * (1 - m_t) / n_t + m_c * (1 - m_c) / n_c)
-        pool = (agg[("sum", "t")] + agg[("sum", "c")]) / (n_t + n_c)
-        se0 = np.sqrt(pool * (1 - pool) * (1 / n_t + 1 / n_c))
-        stat = (diff / se0).where(se0 > 0, 0.0)
-        pval = pd.Series(2 * stats.norm.sf(np.abs(stat)), index=agg.index)
-        half = zc * se
+        test = _proportion_test(agg[("sum", "t")], n_t, agg[("sum", "c")], n_c, alpha)
     else:
-        v_t, v_c = agg[("var", "t")] / n_t, agg[("var", "c")] / n_c
-        se = np.sqrt(v_t + v_c)
-        dof = (v_t + v_c) ** 2 / (v_t**2 / (n_t - 1) + v_c**2 / (n_c - 1))
-        stat = diff / se
-        pval = pd.Series(2 * stats.t.sf(np.abs(stat), dof), index=agg.index)
-        half = stats.t.isf(alpha / 2, dof) * se
-    out = pd.DataFrame({
-        "n_treatment": n_t.astype("int64"), "n_control": n_c.astype("int64"),
-        "treatment": m_t, "control": m_c, "difference": diff,
-        "relative_difference": diff / m_c.where(m_c != 0),
-        "std_error": se, "ci_low": diff - half, "ci_high": diff + half,
-        "statistic": stat, "p_value": pval,
-    })
+        test = _welch_test(agg[("mean", "t")], agg[("var", "t")], n_t, agg[("mean", "c")], agg[("var", "c")], n_c,
+                           alpha)
+    out = pd.DataFrame({"n_treatment": n_t.astype("int64"), "n_control": n_c.astype("int64"),
+                        **{k: pd.Series(v, index=agg.index) for k, v in test.items()}})
+    out.insert(5, "relative_difference", out["estimate"] / out["control"].where(out["control"] != 0))
     out.columns.name = None
     return out.reset_index()
 
 
+def _send_dates(send_dates) -> pd.Series:
+    """Send date per campaign id as Timestamps; text read as ISO or 31.12.2025 dates, nothing guessed."""
+    send = pd.Series(send_dates)
+    if not pd.api.types.is_datetime64_any_dtype(send):
+        return pd.Series([as_timestamp(v, f"send_dates[{k!r}]") for k, v in send.items()], index=send.index)
+    if send.isna().any():
+        raise ValueError(f"send_dates: {int(send.isna().sum())} campaigns have no send date, "
+                         f"e.g. {examples(send.index[send.isna()])}")
+    return send.dt.tz_localize(None) if send.dt.tz is not None else send
+
+
+def _orders_by_order(orders: pd.DataFrame, sums: Sequence[str], customer_col: str, order_col: str,
+                     timestamp_col: str, amount_col: str, margin_col: str) -> pd.DataFrame:
+    """One row per order: customer, first timestamp, euros of amount and margin, and the ``sums`` columns."""
+    dates = require_dates(orders, timestamp_col, "orders")
+    if getattr(orders[timestamp_col].dt, "tz", None) is not None:
+        orders = orders.assign(**{timestamp_col: dates})
+    extra = {f"{c}_before": (c, "sum") for c in sums}
+    return (orders.groupby([customer_col, order_col], sort=False)
+            .agg(_date=(timestamp_col, "min"), _amount=(amount_col, "sum"), _margin=(margin_col, "sum"), **extra)
+            .reset_index(level=order_col, drop=True).reset_index())
+
+
+def _orders_before_send(keys: pd.DataFrame, per_order: pd.DataFrame, customer_col: str) -> pd.DataFrame:
+    """Every (member row, order) pair with the order strictly before the member's send date, and its age in days."""
+    hist = keys.merge(per_order, on=customer_col, how="inner")
+    hist = hist[hist["_date"] < hist["_send"]]
+    age = (hist["_send"] - hist["_date"]).dt.total_seconds() / 86_400
+    return hist.assign(_age=age, _purchase=(hist["_amount"] > 0).astype("int64"))
+
+
+def _history_table(hist: pd.DataFrame, n_rows: int, sums_before: Sequence[str], windows) -> pd.DataFrame:
+    """Per member row: recency, purchase orders, spend and margin ever before, and per look-back window."""
+    g = hist.groupby("_row")
+    out = pd.DataFrame(index=pd.RangeIndex(n_rows))
+    last = hist[hist["_purchase"] == 1].groupby("_row")["_age"].min()
+    out["days_since_last"] = np.floor(last).reindex(out.index)
+    out["orders_before"] = g["_purchase"].sum().reindex(out.index, fill_value=0)
+    out["spend_before"] = g["_amount"].sum().reindex(out.index, fill_value=0.0)
+    out["margin_before"] = g["_margin"].sum().reindex(out.index, fill_value=0.0)
+    for name in sums_before:
+        out[name] = g[name].sum().reindex(out.index, fill_value=0.0)
+    for w in windows:
+        recent = hist[hist["_age"] <= w].groupby("_row")
+        out[f"spend_{w}d"] = recent["_amount"].sum().reindex(out.index, fill_value=0.0)
+        out[f"margin_{w}d"] = recent["_margin"].sum().reindex(out.index, fill_value=0.0)
+        out[f"orders_{w}d"] = recent["_purchase"].sum().reindex(out.index, fill_value=0)
+    return out
+
+
 def pre_period_features(members: pd.DataFrame, orders: pd.DataFrame, send_dates, *, windows=(90, 365),
-                        sums: Sequence[str] = (), campaign_col: str = "campaign_id",
-                        customer_col: str = "customer_id", order_col: str = "order_id",
-                        date_col: str = "timestamp", amount_col: str = "amount",
-                        margin_col: str = "margin") -> pd.DataFrame:
+                        sums: Sequence[str] = (), campaign_col: str = columns.CAMPAIGN,
+                        customer_col: str = columns.CUSTOMER, order_col: str = columns.ORDER,
+                        timestamp_col: str = columns.TIMESTAMP, amount_col: str = columns.AMOUNT,
+                        margin_col: str = columns.MARGIN) -> pd.DataFrame:
     """Each campaign member's purchase history **before** the send date, for CUPED and uplift models.
 
     Only orders strictly before the member's send date are used, so nothing the
@@ -396,17 +502,22 @@ def pre_period_features(members: pd.DataFrame, orders: pd.DataFrame, send_dates,
     Parameters
     ----------
     members : DataFrame
-        One row per campaign and customer (``campaign_members``).
+        One row per campaign and customer (``campaign_members``): ``campaign_col``, ``customer_col``.
     orders : DataFrame
-        Order lines; a return is its own order with a negative amount (euros).
+        Order lines (``customer_col``, ``order_col``, ``timestamp_col`` as dates,
+        ``amount_col`` and ``margin_col`` in euros); a return is its own order
+        with a negative amount. A timestamp column still held as text is refused.
     send_dates : Series or mapping
-        Send date per campaign id (e.g. ``campaigns.set_index("campaign_id")["send_date"]``).
+        Send date per campaign id (e.g. ``campaigns.set_index("campaign_id")["send_date"]``);
+        dates, or strings such as ``"2025-03-14"`` or ``"14.3.2025"``.
     windows : sequence of int
         Look-back windows in days for the windowed spend and order counts.
     sums : sequence of str
         Further numeric order-line columns to total over all history before the
         send date (e.g. ``discount``, or ``amount`` of one category made with
         ``orders.assign(...)``); returned as ``{column}_before``.
+    campaign_col, customer_col, order_col, timestamp_col, amount_col, margin_col : str
+        Column names (defaults: the data contract's, :mod:`helpers.columns`).
 
     Returns
     -------
@@ -419,41 +530,19 @@ def pre_period_features(members: pd.DataFrame, orders: pd.DataFrame, send_dates,
         ``attrs["members_without_history"]`` counts members with no order
         before the send date (kept, with zeros).
     """
-    for name, frame, cols in (("members", members, [campaign_col, customer_col]),
-                              ("orders", orders, [customer_col, order_col, date_col, amount_col, margin_col,
-                                                  *sums])):
-        require_columns(frame, cols, name)
-    send = pd.Series(send_dates)
-    send = pd.Series(pd.to_datetime(send.to_numpy()), index=send.index)
+    require_columns(members, [campaign_col, customer_col], "members")
+    require_columns(orders, [customer_col, order_col, timestamp_col, amount_col, margin_col, *sums], "orders")
+    send = _send_dates(send_dates)
     unknown = ~members[campaign_col].isin(send.index)
     if unknown.any():
         raise ValueError(f"members: {int(unknown.sum())} rows have a {campaign_col} without a send date, "
-                         f"e.g. {members.loc[unknown, campaign_col].unique()[:3].tolist()}")
-    extra = {f"{c}_before": (c, "sum") for c in sums}
-    per_order = (orders.groupby([customer_col, order_col], sort=False)
-                 .agg(_date=(date_col, "min"), _amount=(amount_col, "sum"), _margin=(margin_col, "sum"), **extra)
-                 .reset_index(level=order_col, drop=True).reset_index())
+                         f"e.g. {examples(members.loc[unknown, campaign_col])}")
+    per_order = _orders_by_order(orders, sums, customer_col, order_col, timestamp_col, amount_col, margin_col)
     keys = members[[campaign_col, customer_col]].copy()
     keys["_row"] = np.arange(len(keys))
     keys["_send"] = send.reindex(keys[campaign_col]).to_numpy()
-    hist = keys.merge(per_order, on=customer_col, how="inner")
-    hist = hist[hist["_date"] < hist["_send"]]
-    age = (hist["_send"] - hist["_date"]).dt.total_seconds() / 86_400
-    hist = hist.assign(_age=age, _purchase=(hist["_amount"] > 0).astype("int64"))
-    g = hist.groupby("_row")
-    out = pd.DataFrame(index=pd.RangeIndex(len(keys)))
-    last = hist[hist["_purchase"] == 1].groupby("_row")["_age"].min()
-    out["days_since_last"] = np.floor(last).reindex(out.index)
-    out["orders_before"] = g["_purchase"].sum().reindex(out.index, fill_value=0)
-    out["spend_before"] = g["_amount"].sum().reindex(out.index, fill_value=0.0)
-    out["margin_before"] = g["_margin"].sum().reindex(out.index, fill_value=0.0)
-    for name in extra:
-        out[name] = g[name].sum().reindex(out.index, fill_value=0.0)
-    for w in windows:
-        recent = hist[hist["_age"] <= w].groupby("_row")
-        out[f"spend_{w}d"] = recent["_amount"].sum().reindex(out.index, fill_value=0.0)
-        out[f"margin_{w}d"] = recent["_margin"].sum().reindex(out.index, fill_value=0.0)
-        out[f"orders_{w}d"] = recent["_purchase"].sum().reindex(out.index, fill_value=0)
+    hist = _orders_before_send(keys, per_order, customer_col)
+    out = _history_table(hist, len(keys), [f"{c}_before" for c in sums], windows)
     result = pd.concat([members.reset_index(drop=True), out], axis=1)
     result.index = members.index
     result.attrs["members_without_history"] = int(out["days_since_last"].isna().sum())

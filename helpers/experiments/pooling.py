@@ -12,7 +12,7 @@ DerSimonian, R. & Laird, N. (1986). Meta-analysis in clinical trials.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
@@ -60,7 +60,11 @@ def adjust_pvalues(p_values, method: str = "holm") -> np.ndarray:
 
 @dataclass(frozen=True)
 class PooledResult:
-    """A meta-analytic pooled effect and the heterogeneity between campaigns."""
+    """A meta-analytic pooled effect and the heterogeneity between campaigns.
+
+    ``estimate`` in the units of the pooled effects; the interval at level
+    ``1 − alpha``; ``weights`` (a read-only array) sum to 1, in the input order.
+    """
 
     estimate: float
     std_error: float
@@ -68,13 +72,14 @@ class PooledResult:
     ci_high: float
     statistic: float
     p_value: float
+    alpha: float
     tau2: float
     q: float
     q_p_value: float
     i2: float
     k: int
     method: str
-    weights: np.ndarray
+    weights: np.ndarray = field(compare=False)
 
 
 def pool_effects(estimates, std_errors, method: str = "random", alpha: float = 0.05) -> PooledResult:
@@ -121,5 +126,9 @@ def pool_effects(estimates, std_errors, method: str = "random", alpha: float = 0
     se_mu = float(np.sqrt(1 / w.sum()))
     zc = _z_crit(alpha, "two-sided")
     z = mu / se_mu
-    return PooledResult(mu, se_mu, mu - zc * se_mu, mu + zc * se_mu, float(z), float(2 * stats.norm.sf(abs(z))),
-                        float(tau2 if method == "random" else 0.0), q, q_p, float(i2), int(k), method, w / w.sum())
+    weights = w / w.sum()
+    weights.setflags(write=False)
+    return PooledResult(estimate=mu, std_error=se_mu, ci_low=mu - zc * se_mu, ci_high=mu + zc * se_mu,
+                        statistic=float(z), p_value=float(2 * stats.norm.sf(abs(z))), alpha=float(alpha),
+                        tau2=float(tau2 if method == "random" else 0.0), q=q, q_p_value=q_p, i2=float(i2), k=int(k),
+                        method=method, weights=weights)
