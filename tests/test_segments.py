@@ -9,9 +9,11 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from helpers import DATA_DIR
+from helpers.vocabulary import AGE_MIDPOINTS, SAMPLE
 from helpers.segments import (
     choose_k,
     fit_segments,
+    make_pipeline,
     marketing_programme,
     migration_matrix,
     name_segments,
@@ -70,7 +72,7 @@ def crafted():
 
 def test_features_one_row_per_customer_and_correct_values(crafted):
     orders, customers, truth = crafted
-    f = segment_features(orders, customers, as_of="2025-12-31")
+    f = segment_features(orders, customers, observation_end="2025-12-31")
     assert len(f) == 200 and f.index.is_unique
     c0 = orders[orders["customer_id"] == "C0000"]
     buys = c0[c0["amount"] > 0]
@@ -83,21 +85,51 @@ def test_features_one_row_per_customer_and_correct_values(crafted):
     assert (f.loc[kinds == 1, "discount_share"].round(6) == 0.3).all()
     assert (f.loc[kinds == 0, "cat_kitchen"] == 1).all()
     assert set(f.loc[kinds == 1, "age_years"]) == {21.0} and (f.loc[kinds == 1, "area_city"] == 1).all()
+    assert set(f.loc[kinds == 0, "age_years"]) == {AGE_MIDPOINTS["35-44"]} == {40}  # the shared mid-points
     shares = f.filter(like="channel_").sum(axis=1)
     assert np.allclose(shares, 1.0)
 
 
-def test_features_as_of_counts_what_it_leaves_out(crafted):
+def test_features_observation_end_counts_what_it_leaves_out(crafted):
     orders, customers, _ = crafted
     silent = pd.DataFrame({"customer_id": ["C9999"], "signup_date": [pd.Timestamp("2024-01-05")],
                            "age_band": ["65+"], "area_type": [None]})
-    f = segment_features(orders, pd.concat([customers, silent], ignore_index=True), as_of="2024-06-30")
+    register = pd.concat([customers, silent], ignore_index=True)
+    f = segment_features(orders, register, observation_end="2024-06-30")
     later = (orders["timestamp"] > pd.Timestamp("2024-06-30 23:59:59")).sum()
-    assert f.attrs["lines_after_as_of"] == later
+    assert later > 0 and f.attrs["rows_after_observation_end"] == later
+    assert f.attrs["observation_end"] == pd.Timestamp("2024-06-30")
+    # the Finnish way of writing the day, and a Timestamp, mean the same day
+    for day in ("30.6.2024", "30.06.2024", pd.Timestamp("2024-06-30 15:00")):
+        pd.testing.assert_frame_equal(segment_features(orders, register, observation_end=day), f)
     # customers who joined after the snapshot are not customers yet; one joined and never bought
     assert f.attrs["customers_without_orders"] == 1
     assert len(f) == orders.loc[orders["timestamp"] <= "2024-06-30 23:59:59", "customer_id"].nunique()
     assert (f["recency_days"] >= 0).all()
+
+
+def test_features_refuse_dates_held_as_text(crafted):
+    orders, customers, _ = crafted
+    as_text = orders.assign(timestamp=orders["timestamp"].dt.strftime("%m/%d/%Y"))
+    with pytest.raises(ValueError, match="'timestamp' must hold dates"):
+        segment_features(as_text, customers)
+    with pytest.raises(ValueError, match="'signup_date' must hold dates"):
+        segment_features(orders, customers.assign(signup_date=customers["signup_date"].astype(str)))
+    with pytest.raises(ValueError, match="not a date"):
+        segment_features(orders, customers, observation_end="12/31/2025")  # month-first is never guessed
+
+
+def test_features_take_the_client_column_names(crafted):
+    orders, customers, _ = crafted
+    names = {"customer_id": "asiakas", "order_id": "kuitti", "timestamp": "aika", "amount": "summa",
+             "margin": "kate", "discount": "ale", "channel": "kanava", "category": "ryhma"}
+    register = {"customer_id": "asiakas", "signup_date": "liittynyt", "age_band": "ika", "area_type": "alue"}
+    f = segment_features(orders.rename(columns=names), customers.rename(columns=register),
+                         **{f"{k.removesuffix('_id')}_col": v for k, v in names.items()},
+                         **{f"{k}_col": v for k, v in register.items() if k != "customer_id"})
+    expected = segment_features(orders, customers)
+    expected.index.name = "asiakas"
+    pd.testing.assert_frame_equal(f, expected)
 
 
 def test_features_refuse_unknown_customers(crafted):
@@ -130,6 +162,11 @@ def test_choose_k_finds_the_blobs(k_true):
     assert gmm.index[gmm["chosen"]].tolist() == [k_true]
 
 
+def test_pipeline_prints_the_same_every_run():
+    text = repr(make_pipeline(["frequency", "age_years"], 3))
+    assert "func=signed_log1p" in text and " at 0x" not in text  # no memory address in a lesson's output
+
+
 def test_choose_k_prefers_usable_segments():
     X, _ = make_blobs(n_samples=[500, 480, 8], centers=[[0, 0], [8, 0], [40, 40]], random_state=0)
     f = pd.DataFrame(X, columns=["a", "b"])
@@ -159,7 +196,7 @@ def test_k_larger_than_data_supports():
 
 def test_rfm_groups(crafted):
     orders, customers, truth = crafted
-    f = segment_features(orders, customers, as_of="2025-12-31")
+    f = segment_features(orders, customers, observation_end="2025-12-31")
     rfm = rfm_segments(f)
     assert rfm[["r", "f", "m"]].isin(range(1, 6)).all().all()
     assert (rfm.loc[f["recency_days"] > 365, "group"] == "Lapsed").all()
@@ -241,10 +278,10 @@ SAMPLE_COLUMNS = ["orders_per_year", "avg_order_value", "discount_share", "retur
 def sample():
     if not READY:
         pytest.skip("sample data not generated yet (data/sample/READY missing)")
-    from helpers.data import OBSERVATION_END, load_company, load_truth
+    from helpers.data import load_company, load_truth
 
     company = load_company()
-    features = segment_features(company.orders, company.customers, as_of=OBSERVATION_END)
+    features = segment_features(company.orders, company.customers, observation_end=SAMPLE.observation_end)
     truth = load_truth("customers_truth").set_index("customer_id")["segment"].reindex(features.index)
     columns = SAMPLE_COLUMNS + [c for c in features.columns if c.startswith("cat_")]
     return company, features, truth, columns
