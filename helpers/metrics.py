@@ -27,72 +27,89 @@ management. *Customer Needs and Solutions* 5, 65-81.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
-from helpers._checks import examples as _examples
-from helpers._checks import require_columns
+from helpers import columns
+from helpers._checks import as_timestamp, examples, require_columns, require_dates, within_observation
 
 COUNTS = ["active_start", "new", "reactivated", "churned", "active"]
+#: Period strings read as periods (``"2024-01"``, ``"2024Q1"``, ``"2024"``), not as days.
+_PERIOD_TEXT = re.compile(r"^\s*\d{4}(-\d{1,2}|-?Q[1-4])?\s*$", re.IGNORECASE)
 
 
-
-
-def activity_spells(orders: pd.DataFrame, churn_after: int = 180, *, customer_col: str = "customer_id",
-                    date_col: str = "timestamp", amount_col: str | None = "amount") -> pd.DataFrame:
+def activity_spells(orders: pd.DataFrame, churn_after: int = 180, *, observation_end=None,
+                    customer_col: str = columns.CUSTOMER, timestamp_col: str = columns.TIMESTAMP,
+                    amount_col: str | None = columns.AMOUNT) -> pd.DataFrame:
     """Spells of activity per customer under an inactivity threshold.
 
     A spell starts with a purchase after which the customer was not active and
     ends (the customer churns) ``churn_after`` days after its last purchase.
-    Return orders (negative ``amount``) are not purchases and do not keep a
-    customer active.
+    Return orders (negative ``amount_col``) are not purchases and do not keep
+    a customer active; ``amount_col=None`` counts every row as a purchase.
+    ``timestamp_col`` must hold dates (text is refused).
+
+    Parameters
+    ----------
+    observation_end : date or str, optional
+        The last day the history covers (included; ``"2025-12-31"`` or
+        ``"31.12.2025"``); default the last order date. Later rows are left
+        out and counted.
 
     Returns
     -------
     DataFrame
-        One row per spell: ``customer_id``, ``spell`` (0 = the first, i.e. the
+        One row per spell: ``customer_col``, ``spell`` (0 = the first, i.e. the
         customer is *new*; later ones are *reactivations*), ``start`` (date of
         its first purchase), ``last`` (its last purchase) and ``churn_date``
-        (``last + churn_after`` days: the day the customer counts as churned).
+        (``last + churn_after`` days: the day the customer counts as churned;
+        it may lie after ``observation_end``). ``attrs`` records
+        ``observation_end`` and ``rows_after_observation_end``.
     """
     if churn_after is None or churn_after <= 0:
         raise ValueError(f"churn_after must be a positive number of days, got {churn_after!r}")
-    require_columns(orders, [customer_col, date_col] + ([amount_col] if amount_col else []), "orders")
+    require_columns(orders, [customer_col, timestamp_col] + ([amount_col] if amount_col else []), "orders")
     if orders.empty:
         raise ValueError("orders is empty: there are no purchases to measure")
-    o = orders
+    dates = require_dates(orders, timestamp_col, "orders")
+    buys, end, n_after = within_observation(dates, observation_end)
     if amount_col:
-        o = o.loc[o[amount_col] > 0]
-    bad = o[customer_col].isna()
+        buys = buys & (orders[amount_col] > 0)
+    if not buys.any():
+        raise ValueError(f"orders: no purchase (a row with a positive {amount_col!r}) on or before "
+                         f"observation_end={end.date()}; the first row is dated {dates.min().date()}")
+    bad = orders.loc[buys, customer_col].isna()
     if bad.any():
         raise ValueError(f"orders: column '{customer_col}' must not be empty; {bad.sum()} rows break it")
-    days = pd.DataFrame({"c": o[customer_col].to_numpy(),
-                         "d": pd.to_datetime(o[date_col]).dt.normalize().to_numpy()}).drop_duplicates()
-    if days["d"].isna().any():
-        raise ValueError(f"orders: column '{date_col}' has {days['d'].isna().sum()} missing dates")
+    days = pd.DataFrame({"c": orders.loc[buys, customer_col].to_numpy(),
+                         "d": dates[buys].dt.normalize().to_numpy()}).drop_duplicates()
     days = days.sort_values(["c", "d"], kind="stable").reset_index(drop=True)
     gap = days["d"].diff().dt.days
     first_of_customer = days["c"].ne(days["c"].shift())
     starts = first_of_customer | (gap > churn_after)
-    spell_id = starts.cumsum()
-    spells = days.groupby(spell_id).agg(customer_id=("c", "first"), start=("d", "min"), last=("d", "max"))
-    spells["spell"] = spells.groupby("customer_id").cumcount()
+    spells = days.groupby(starts.cumsum()).agg(c=("c", "first"), start=("d", "min"), last=("d", "max"))
+    spells["spell"] = spells.groupby("c").cumcount()
     spells["churn_date"] = spells["last"] + pd.Timedelta(days=churn_after)
-    return spells.reset_index(drop=True)[["customer_id", "spell", "start", "last", "churn_date"]]
+    spells = spells.rename(columns={"c": customer_col}).reset_index(drop=True)[
+        [customer_col, "spell", "start", "last", "churn_date"]]
+    spells.attrs.update({"observation_end": end, "rows_after_observation_end": n_after})
+    return spells
 
 
 def customer_metrics(orders: pd.DataFrame, period: str = "M", churn_after: int = 180, *,
-                     segments: pd.Series | None = None, start=None, end=None,
-                     customer_col: str = "customer_id", date_col: str = "timestamp",
-                     amount_col: str = "amount", margin_col: str | None = "margin",
+                     segments: pd.Series | None = None, start=None, observation_end=None,
+                     customer_col: str = columns.CUSTOMER, timestamp_col: str = columns.TIMESTAMP,
+                     amount_col: str = columns.AMOUNT, margin_col: str | None = columns.MARGIN,
                      allow_empty_periods: bool = False) -> pd.DataFrame:
     """The monthly (or weekly, quarterly) customer-metrics table a management team reads.
 
     Parameters
     ----------
     orders : DataFrame
-        Order lines or orders: customer, timestamp, amount (euros; negative on
-        returns) and optionally margin (euros).
+        Order lines or orders: customer, timestamp (dates; text is refused),
+        amount (euros; negative on returns) and optionally margin (euros).
     period : str
         A pandas period frequency: ``"M"`` month, ``"Q"`` quarter, ``"W"`` week.
     churn_after : int
@@ -102,12 +119,20 @@ def customer_metrics(orders: pd.DataFrame, period: str = "M", churn_after: int =
         Segment per customer (index = customer id); the table then has one row
         per period and segment (and the identity holds within each segment).
         Every customer of ``orders`` must have a segment.
-    start, end : date-like, optional
-        First and last period reported (default: the periods of the first and
-        last order). Purchases before ``start`` still count as history (a
-        warm-up: a customer who bought before is not *new*), but the data
-        cannot know purchases before its own first day, so early periods
-        over-count new customers.
+    start : period or date, optional
+        First period reported (``"2024-01"``, ``"2024Q1"``, ``"2024-01-01"`` or
+        ``"1.1.2024"``); default the period of the first order. Purchases
+        before it still count as history (a warm-up: a customer who bought
+        before is not *new*), but the data cannot know purchases before its
+        own first day, so early periods over-count new customers.
+    observation_end : date or str, optional
+        The last day the history covers (included; ``"2025-12-31"`` or
+        ``"31.12.2025"``); default the last order date. Its period is the last
+        one reported; rows after it are left out and counted in
+        ``attrs["rows_after_observation_end"]``.
+    customer_col, timestamp_col, amount_col, margin_col : str
+        Columns of ``orders`` (defaults: the data contract, :mod:`helpers.columns`);
+        ``margin_col=None`` or absent leaves ``margin`` out.
     allow_empty_periods : bool
         A reported period without any order usually means a missing export
         month; it raises ``ValueError`` unless this is True.
@@ -121,95 +146,133 @@ def customer_metrics(orders: pd.DataFrame, period: str = "M", churn_after: int =
         since the last purchase during the period), ``active`` (active at the
         end of the period), ``buyers`` (customers who bought), ``revenue`` and
         ``margin`` (euros, returns netted), ``new_share`` (new / active),
-        ``churn_rate`` (churned / active_start). ``attrs["churn_after"]``
-        records the threshold. A customer is active at the end of a period
-        when at most ``churn_after`` days separate the last purchase from the
-        first day of the next period. A customer who lapses and comes back
-        within one period counts once as churned and once as reactivated.
+        ``churn_rate`` (churned / active_start). ``attrs`` records
+        ``churn_after``, ``period``, ``observation_end`` and
+        ``rows_after_observation_end``. A customer is active at the end of a
+        period when at most ``churn_after`` days separate the last purchase
+        from the first day of the next period. A customer who lapses and comes
+        back within one period counts once as churned and once as reactivated.
 
     Notes
     -----
     Counting flows per period after Gupta & Lehmann (2005, ch. 3); the
     inactivity-threshold churn definition and its pitfalls: Ascarza et al. (2018).
     """
+    _check_threshold(period, churn_after)
+    require_columns(orders, [amount_col], "orders")
+    spells = activity_spells(orders, churn_after, observation_end=observation_end, customer_col=customer_col,
+                             timestamp_col=timestamp_col, amount_col=amount_col)
+    end, n_after = spells.attrs["observation_end"], spells.attrs["rows_after_observation_end"]
+    dates = require_dates(orders, timestamp_col, "orders")
+    keep = within_observation(dates, end)[0]
+    orders, order_periods = orders.loc[keep], dates[keep].dt.to_period(period)
+    first = order_periods.min() if start is None else _as_period(start, period, "start")
+    last = pd.Period(end, freq=period)
+    periods = _reported_periods(order_periods, first, last, period, allow_empty_periods)
+    keys = []
+    if segments is not None:
+        spells["segment"] = _segment_of(spells[customer_col], segments)
+        keys = ["segment"]
+    table = _flow_table(spells, keys, periods, period)
+    o = orders.assign(period=order_periods)
+    if keys:
+        o = o.assign(segment=o[customer_col].map(segments))
+    table = _add_money(table, o[(o["period"] >= first) & (o["period"] <= last)], keys, customer_col,
+                       amount_col, margin_col)
+    table.attrs.update({"churn_after": churn_after, "period": period, "observation_end": end,
+                        "rows_after_observation_end": n_after})
+    return table
+
+
+def _check_threshold(period: str, churn_after) -> None:
+    """The period must be a pandas frequency and the churn threshold at least one period long."""
     try:
-        freq_check = pd.Period("2024-07-15", freq=period)  # July, Q3, 2024: the longest month, quarter, year
+        longest = pd.Period("2024-07-15", freq=period)  # July, Q3, 2024: the longest month, quarter, year
     except (ValueError, TypeError) as exc:
         raise ValueError(f"period must be a pandas period frequency like 'M', 'Q' or 'W', got {period!r}") from exc
-    period_days = (freq_check.end_time.normalize() - freq_check.start_time.normalize()).days + 1
+    period_days = (longest.end_time.normalize() - longest.start_time.normalize()).days + 1
     if churn_after < period_days:
         raise ValueError(f"churn_after={churn_after} days is shorter than one period ({period!r}: up to "
                          f"{period_days} days): a customer who joins could churn before the period ends")
-    spells = activity_spells(orders, churn_after, customer_col=customer_col, date_col=date_col,
-                             amount_col=amount_col)
-    dates = pd.to_datetime(orders[date_col])
-    first = pd.Period(dates.min(), freq=period) if start is None else pd.Period(start, freq=period)
-    last = pd.Period(dates.max(), freq=period) if end is None else pd.Period(end, freq=period)
+
+
+def _as_period(value, period: str, name: str) -> pd.Period:
+    """A period parameter: a period string (``"2024-01"``, ``"2024Q1"``) or any date :func:`as_timestamp` reads."""
+    if isinstance(value, pd.Period):
+        return value.asfreq(period)
+    if isinstance(value, str) and _PERIOD_TEXT.match(value):
+        return pd.Period(value.strip(), freq=period)
+    return pd.Period(as_timestamp(value, name), freq=period)
+
+
+def _reported_periods(order_periods: pd.Series, first, last, period: str, allow_empty: bool) -> pd.PeriodIndex:
+    """The periods from ``first`` to ``last``; refuses periods without any order unless ``allow_empty``."""
     if last < first:
-        raise ValueError(f"end ({last}) is before start ({first})")
+        raise ValueError(f"observation_end ({last}) is before start ({first})")
     periods = pd.period_range(first, last, freq=period)
-    order_periods = dates.dt.to_period(period)
     in_range = order_periods[(order_periods >= first) & (order_periods <= last)]
     empty = periods.difference(pd.PeriodIndex(in_range.unique()))
-    if len(empty) and not allow_empty_periods:
+    if len(empty) and not allow_empty:
         raise ValueError(f"{len(empty)} of {len(periods)} periods have no orders at all, e.g. "
                          f"{[str(p) for p in empty[:3]]}: is part of the export missing? "
                          "Pass allow_empty_periods=True if the business was really closed")
+    return periods
 
-    if segments is not None:
-        if not isinstance(segments, pd.Series):
-            raise ValueError("segments must be a Series indexed by customer id")
-        if segments.index.duplicated().any():
-            raise ValueError(f"segments: {segments.index.duplicated().sum()} customer ids repeat, "
-                             f"e.g. {_examples(segments.index[segments.index.duplicated()])}")
-        seg = segments.reindex(spells["customer_id"].unique())
-        if seg.isna().any():
-            raise ValueError(f"segments: {seg.isna().sum()} customers with orders have no segment, "
-                             f"e.g. {_examples(seg.index[seg.isna()])}")
-        spells["segment"] = spells["customer_id"].map(segments).to_numpy()
-        keys = ["segment"]
-    else:
-        keys = []
 
-    start_p = spells["start"].dt.to_period(period)
-    churn_p = spells["churn_date"].dt.to_period(period)
-    # Every flow is an event in one period; stocks are cumulative sums of flows.
+def _segment_of(customer_ids: pd.Series, segments) -> np.ndarray:
+    """The segment of each spell's customer; every customer with a purchase must have one."""
+    if not isinstance(segments, pd.Series):
+        raise ValueError("segments must be a Series indexed by customer id")
+    if segments.index.duplicated().any():
+        raise ValueError(f"segments: {segments.index.duplicated().sum()} customer ids repeat, "
+                         f"e.g. {examples(segments.index[segments.index.duplicated()])}")
+    seg = segments.reindex(customer_ids.unique())
+    if seg.isna().any():
+        raise ValueError(f"segments: {seg.isna().sum()} customers with orders have no segment, "
+                         f"e.g. {examples(seg.index[seg.isna()])}")
+    return customer_ids.map(segments).to_numpy()
+
+
+def _flow_table(spells: pd.DataFrame, keys: list, periods: pd.PeriodIndex, period: str) -> pd.DataFrame:
+    """New, reactivated and churned customers per period (and segment), and the stocks they add up to.
+
+    Every flow is an event in one period; the stock of active customers at the
+    end of a period is the cumulative net flow over all history (also before
+    the first reported period).
+    """
     events = pd.concat([
-        pd.DataFrame({"period": start_p, "kind": np.where(spells["spell"] == 0, "new", "reactivated"),
+        pd.DataFrame({"period": spells["start"].dt.to_period(period),
+                      "kind": np.where(spells["spell"] == 0, "new", "reactivated"), **{k: spells[k] for k in keys}}),
+        pd.DataFrame({"period": spells["churn_date"].dt.to_period(period), "kind": "churned",
                       **{k: spells[k] for k in keys}}),
-        pd.DataFrame({"period": churn_p, "kind": "churned", **{k: spells[k] for k in keys}}),
     ], ignore_index=True)
     counts = events.groupby(keys + ["period", "kind"]).size().unstack("kind", fill_value=0)
     for k in ("new", "reactivated", "churned"):
         if k not in counts:
             counts[k] = 0
     counts["net"] = counts["new"] + counts["reactivated"] - counts["churned"]
-    # Stock at the end of each period: cumulative net flow (all history, also before `start`).
     counts = counts.sort_index()
     counts["active"] = counts.groupby(level=keys)["net"].cumsum() if keys else counts["net"].cumsum()
-
-    groups = [()] if not keys else [(g,) for g in sorted(spells["segment"].unique(), key=str)]
-    all_periods = pd.period_range(min(first, counts.index.get_level_values("period").min()), last, freq=period)
+    history = pd.period_range(min(periods[0], counts.index.get_level_values("period").min()), periods[-1],
+                              freq=period)
+    groups = sorted(spells["segment"].unique(), key=str) if keys else [None]
     pieces = []
-    for g in groups:
-        c = counts.xs(g[0], level="segment") if keys else counts
-        c = c.reindex(all_periods)
-        flows = c[["new", "reactivated", "churned"]].fillna(0).astype("int64")
+    for g in groups:  # one per segment (a handful), not per customer
+        c = (counts.xs(g, level="segment") if keys else counts).reindex(history)
         active = c["active"].ffill().fillna(0).astype("int64")
-        t = flows.assign(active=active)
+        t = c[["new", "reactivated", "churned"]].fillna(0).astype("int64").assign(active=active)
         t["active_start"] = active.shift(1, fill_value=0)
         t = t.loc[periods]
         if keys:
-            t.insert(0, "segment", g[0])
+            t.insert(0, "segment", g)
         pieces.append(t)
     table = pd.concat(pieces)
     table.index.name = "period"
-    table = table.reset_index()
+    return table.reset_index()
 
-    o = orders.assign(period=order_periods)
-    if keys:
-        o = o.assign(segment=o[customer_col].map(segments))
-    o = o[(o["period"] >= first) & (o["period"] <= last)]
+
+def _add_money(table, o, keys, customer_col, amount_col, margin_col) -> pd.DataFrame:
+    """Buyers, revenue and margin (euros) of the reported periods; the rates; the columns in order."""
     money = o.groupby(keys + ["period"]).agg(revenue=(amount_col, "sum"))
     buyers = o.loc[o[amount_col] > 0].groupby(keys + ["period"])[customer_col].nunique()
     money["buyers"] = buyers.reindex(money.index).fillna(0).astype("int64")
@@ -224,10 +287,7 @@ def customer_metrics(orders: pd.DataFrame, period: str = "M", churn_after: int =
     table["churn_rate"] = (table["churned"] / table["active_start"].replace(0, np.nan)).astype("float64")
     cols = ["period"] + keys + COUNTS + ["buyers", "revenue"] + (["margin"] if "margin" in table else []) \
         + ["new_share", "churn_rate"]
-    table = table[cols]
-    table.attrs["churn_after"] = churn_after
-    table.attrs["period"] = period
-    return table
+    return table[cols]
 
 
 def check_identity(table: pd.DataFrame) -> pd.Series:
@@ -254,5 +314,5 @@ def check_identity(table: pd.DataFrame) -> pd.Series:
     ok = ok & chain
     if not ok.all():
         bad = table.loc[~ok, "period"].astype(str)
-        raise ValueError(f"the accounting identity fails on {(~ok).sum()} rows, e.g. periods {_examples(bad)}")
+        raise ValueError(f"the accounting identity fails on {(~ok).sum()} rows, e.g. periods {examples(bad)}")
     return ok

@@ -113,16 +113,64 @@ def test_bad_input_is_refused(orders):
         customer_metrics(orders, period="monthly")
 
 
+def test_rows_after_observation_end_are_left_out_and_counted(orders):
+    table = customer_metrics(orders, churn_after=120, observation_end="15.6.2024")
+    later = orders["timestamp"] >= pd.Timestamp("2024-06-16")
+    assert table.attrs["rows_after_observation_end"] == later.sum() > 0
+    assert table.attrs["observation_end"] == pd.Timestamp("2024-06-15")
+    assert str(table["period"].iloc[-1]) == "2024-06"  # the period of the last day is the last one reported
+    by_hand = customer_metrics(orders[~later], churn_after=120)
+    pd.testing.assert_frame_equal(table, by_hand)
+    spells = activity_spells(orders, churn_after=120, observation_end=pd.Timestamp("2024-06-15"))
+    assert spells.attrs["rows_after_observation_end"] == later.sum()
+    assert spells["last"].max() <= pd.Timestamp("2024-06-15")
+    with pytest.raises(ValueError, match="no purchase .* on or before observation_end=2022-12-31"):
+        customer_metrics(orders, churn_after=120, observation_end="31.12.2022")
+    assert table["revenue"].sum() == pytest.approx(orders.loc[~later, "amount"].sum())
+
+
+def test_dates_and_periods_in_any_accepted_form(orders):
+    expected = customer_metrics(orders, churn_after=120, start="2024-01", observation_end="2025-06-30")
+    for start in ("2024-01-01", "1.1.2024", pd.Timestamp("2024-01-20"), pd.Period("2024-01", "M")):
+        for end in ("30.06.2025", pd.Timestamp("2025-06-30 18:00")):
+            got = customer_metrics(orders, churn_after=120, start=start, observation_end=end)
+            pd.testing.assert_frame_equal(got, expected)
+    with pytest.raises(ValueError, match="not a date"):
+        customer_metrics(orders, churn_after=120, observation_end="06/30/2025")  # month-first is never guessed
+    with pytest.raises(ValueError, match="before start"):
+        customer_metrics(orders, churn_after=120, start="2025-01", observation_end="2024-12-31")
+
+
+def test_dates_held_as_text_are_refused(orders):
+    as_text = orders.assign(timestamp=orders["timestamp"].dt.strftime("%d.%m.%Y"))
+    with pytest.raises(ValueError, match="'timestamp' must hold dates"):
+        customer_metrics(as_text)
+    with pytest.raises(ValueError, match="'timestamp' must hold dates"):
+        activity_spells(as_text)
+
+
+def test_client_column_names(orders):
+    names = {"customer_id": "asiakas", "timestamp": "aika", "amount": "summa", "margin": "kate"}
+    got = customer_metrics(orders.rename(columns=names), churn_after=120, customer_col="asiakas",
+                           timestamp_col="aika", amount_col="summa", margin_col="kate")
+    pd.testing.assert_frame_equal(got, customer_metrics(orders, churn_after=120))
+    spells = activity_spells(orders.rename(columns=names), customer_col="asiakas", timestamp_col="aika",
+                             amount_col="summa")
+    assert spells.columns[0] == "asiakas"
+
+
 # --------------------------------------------------------------------------- sample data
 def test_sample_identity_and_truth():
     from helpers import DATA_DIR
 
     if not (DATA_DIR / "sample" / "READY").exists():
         pytest.skip("sample data not generated yet (data/sample/READY missing)")
-    from helpers.data import OBSERVATION_END, load_company, load_truth
+    from helpers.data import load_company, load_truth
+    from helpers.vocabulary import SAMPLE
 
     orders = load_company().orders
-    table = customer_metrics(orders, churn_after=180, end=OBSERVATION_END)
+    table = customer_metrics(orders, churn_after=180, observation_end=SAMPLE.observation_end)
+    assert table.attrs["rows_after_observation_end"] == 0
     assert check_identity(table).all()
     assert table["new"].sum() == orders.loc[orders["amount"] > 0, "customer_id"].nunique()
     truth = load_truth("customers_truth")
