@@ -9,8 +9,9 @@ others' draws as they were.
 
 from __future__ import annotations
 
+import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,11 @@ def generate(seed: int = SEED, *, n_persons: int = N_PERSONS, shift_days: int = 
         ``tables`` (as written to ``data/sample/``), ``truth`` (the answer key,
         ``data/sample/truth/``) and ``facts`` (the company's dates).
     """
-    cfg = Settings(seed=seed, n_persons=n_persons, shift_days=shift_days, ids=ids or IdFormats(), name=name)
+    return _generate(Settings(seed=seed, n_persons=n_persons, shift_days=shift_days, ids=ids or IdFormats(), name=name))
+
+
+def _generate(cfg: Settings) -> SampleData:
+    """The steps of :func:`generate`, each with its own random stream (``r[0]``, …, ``r[9]``)."""
     r = rngs(cfg.seed, 12)
     world = _simulate_world(cfg, r)
     lines = _observed_lines(cfg, r, world)
@@ -207,11 +212,53 @@ def write(data: SampleData, folder: Path | None = None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m helpers.synth [FOLDER]``: generate and write the sample data."""
-    argv = sys.argv[1:] if argv is None else argv
-    folder = Path(argv[0]) if argv else DATA_DIR / "sample"
-    paths = write(generate(), folder)
-    (folder / "READY").write_text(f"generator version {VERSION}, seed {SEED}\n")
+    """``python -m helpers.synth [FOLDER] [options]``: generate and write the sample data (or another company).
+
+    Without options it writes the sample company to ``data/sample/`` (``make
+    data``). ``--seed``, ``--n-persons``, ``--shift-days``, ``--name`` and
+    ``--id KIND=PATTERN`` (repeatable, e.g. ``--id customer=AS-{:06d}``) are
+    the arguments of :func:`generate`.
+    """
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    folder = Path(args.folder) if args.folder else DATA_DIR / "sample"
+    try:
+        ids = IdFormats(**dict(_id_option(text) for text in args.id))
+        cfg = Settings(seed=args.seed, n_persons=args.n_persons, shift_days=args.shift_days, ids=ids, name=args.name)
+    except TypeError as exc:  # an unknown id kind
+        kinds = [f.name for f in fields(IdFormats)]
+        raise SystemExit(f"python -m helpers.synth: {exc}; the id kinds are {kinds}") from exc
+    except ValueError as exc:
+        raise SystemExit(f"python -m helpers.synth: {exc}") from exc
+    paths = write(_generate(cfg), folder)
+    (folder / "READY").write_text(_stamp(cfg) + "\n")
     for p in paths:
         print(f"{p.relative_to(folder)}: {p.stat().st_size / 1e6:.2f} MB")
     return 0
+
+
+def _stamp(cfg: Settings) -> str:
+    """The READY line: generator version and seed, then whatever differs from the sample's settings."""
+    sample = Settings(seed=cfg.seed)
+    changed = [f"{f.name} {getattr(cfg, f.name)}" for f in fields(Settings) if f.name not in ("seed", "ids")
+               and getattr(cfg, f.name) != getattr(sample, f.name)]
+    changed += [f"{f.name} id {getattr(cfg.ids, f.name)}" for f in fields(IdFormats)
+                if getattr(cfg.ids, f.name) != getattr(sample.ids, f.name)]
+    return ", ".join([f"generator version {VERSION}, seed {cfg.seed}", *changed])
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m helpers.synth", description=main.__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", help="where to write (default: data/sample)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--n-persons", type=int, default=N_PERSONS)
+    parser.add_argument("--shift-days", type=int, default=0)
+    parser.add_argument("--name", default=SAMPLE.name)
+    parser.add_argument("--id", action="append", default=[], metavar="KIND=PATTERN")
+    return parser
+
+
+def _id_option(text: str) -> tuple[str, str]:
+    kind, sep, pattern = text.partition("=")
+    if not sep:
+        raise SystemExit(f"--id {text!r}: write it as KIND=PATTERN, for example customer=AS-{{:06d}}")
+    return kind.strip(), pattern
