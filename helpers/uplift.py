@@ -10,7 +10,8 @@ kept a random control group.
 Features: :func:`member_features` describes every campaign member from what
 was known before the send date (orders, register) and the campaign.
 
-Models (scikit-learn style, ``fit(X, treatment, y)`` → ``self``, ``predict(X)`` → uplift):
+Models (scikit-learn style, ``fit(X, treatment, y)`` → ``self``, ``predict(X)`` → uplift;
+``sklearn.utils.validation.check_is_fitted`` tells a fitted model from a new one):
 
 - :class:`TwoModelUplift` — one model on the treated, one on the controls, the
   difference of their predictions (the "T-learner").
@@ -44,11 +45,14 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
 
+from helpers import columns, vocabulary
+from helpers._checks import examples, require_columns, require_dates
 from helpers.experiments import pre_period_features
-from helpers._checks import require_columns
 
 __all__ = [
+    "SAMPLE_CATEGORY_GROUPS",
     "member_features",
     "TwoModelUplift",
     "ClassTransformationUplift",
@@ -111,6 +115,12 @@ def _n_rows(X) -> int:
     return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
+def _check_fitted(model) -> None:
+    """scikit-learn's fitted check with a message that says what to do."""
+    check_is_fitted(model, msg="This %(name)s is not fitted yet: call fit(X, treatment, y) on a past campaign "
+                               "with a control group before predicting uplift.")
+
+
 def _predict_outcome(model, X) -> np.ndarray:
     if is_classifier(model) and hasattr(model, "predict_proba"):
         return model.predict_proba(X)[:, 1]
@@ -120,25 +130,100 @@ def _predict_outcome(model, X) -> np.ndarray:
 # ----------------------------------------------------------------------------
 # features
 # ----------------------------------------------------------------------------
-AGE_MIDPOINT = {"18-24": 21, "25-34": 30, "35-44": 40, "45-54": 50, "55-64": 60, "65+": 70}
-CATEGORY_GROUPS = {
+#: The **sample company's** own grouping of its product categories (Kotiranta's
+#: ``vocabulary.SAMPLE_CATEGORIES``), the default of :func:`member_features`.
+#: A client's categories differ: pass its own grouping as ``category_groups``.
+SAMPLE_CATEGORY_GROUPS = {
     "premium": ["decor", "lighting", "home_textiles"],
     "outdoor": ["garden", "outdoor"],
     "family": ["kids", "kitchen", "food_gifts"],
 }
 
 
+def _bought_by_group(orders: pd.DataFrame, groups: dict, channels, amount_col: str, category_col: str,
+                     channel_col: str) -> dict[str, pd.Series]:
+    """Euros bought (returns left out) per order line: in all, per category group and per channel."""
+    grouped = [c for cats in groups.values() for c in cats]
+    if groups and not orders[category_col].isin(grouped).any():
+        raise ValueError(f"category_groups: none of its categories (e.g. {grouped[:3]}) occurs in the orders' "
+                         f"{category_col!r}, which holds e.g. {examples(orders[category_col].dropna())}; the "
+                         f"default grouping is the sample company's: pass category_groups for other data")
+    gross = orders[amount_col].clip(lower=0)
+    bought = {"_gross": gross}
+    bought.update({f"_group_{g}": gross * orders[category_col].isin(cats) for g, cats in groups.items()})
+    bought.update({f"_channel_{c}": gross * orders[channel_col].eq(c) for c in channels})
+    return bought
+
+
+def _register_facts(customers: pd.DataFrame, members: pd.DataFrame, customer_col: str, signup_date_col: str,
+                    age_band_col: str) -> pd.DataFrame:
+    """Sign-up date and age mid-point (years, ``vocabulary.AGE_MIDPOINTS``) per member row, in member order."""
+    reg = customers.drop_duplicates(customer_col).set_index(customer_col)
+    unknown = ~members[customer_col].isin(reg.index)
+    if unknown.any():
+        raise ValueError(f"members: {int(unknown.sum())} rows have a {customer_col} not in customers, "
+                         f"e.g. {examples(members.loc[unknown, customer_col])}")
+    reg = reg.reindex(members[customer_col])
+    signup = require_dates(reg.reset_index(), signup_date_col, "customers (members' rows)")
+    age = reg[age_band_col].astype(object).map(vocabulary.AGE_MIDPOINTS).astype(float).to_numpy()
+    if np.isnan(age).all():
+        raise ValueError(f"customers: column {age_band_col!r} holds no known age band among the members, e.g. "
+                         f"{examples(reg[age_band_col].dropna())}; known bands: {list(vocabulary.AGE_MIDPOINTS)}")
+    return pd.DataFrame({"signup": signup.to_numpy(), "age": age})
+
+
+def _customer_features(hist: pd.DataFrame, send, register: pd.DataFrame, discount_before: str,
+                       shares: dict[str, str]) -> pd.DataFrame:
+    """The customer features of :func:`member_features` from the pre-period history and the register."""
+    age = register["age"].to_numpy()
+    bought = hist["_gross_before"].where(hist["_gross_before"] > 0)
+    return pd.DataFrame({
+        "log_days_since_last": np.log1p(hist["days_since_last"].fillna(1000)),
+        "log_orders": np.log1p(hist["orders_before"]),
+        "log_spend": np.log1p(hist["spend_before"].clip(lower=0)),
+        "orders_90d": hist["orders_90d"].astype(float),
+        "orders_365d": hist["orders_365d"].astype(float),
+        "tenure_days": (send - register["signup"].to_numpy()) / np.timedelta64(1, "D"),
+        "age": np.where(np.isnan(age), np.nanmedian(age), age),
+        "log_avg_order": np.log1p(hist["_gross_before"] / hist["orders_before"].clip(lower=1)),
+        "discount_share": (hist[discount_before] / (bought + hist[discount_before])).fillna(0.0),
+        "return_share": ((hist["_gross_before"] - hist["spend_before"]) / bought).fillna(0.0).clip(0, 1),
+        **{f"share_{name}": (hist[column] / bought).fillna(0.0) for name, column in shares.items()},
+    }).reset_index(drop=True)
+
+
+def _with_campaign_features(x: pd.DataFrame, campaign_ids: pd.Series, campaign_features: pd.DataFrame,
+                            interactions: bool) -> pd.DataFrame:
+    """Append the campaigns' numeric descriptors and, optionally, every customer × campaign product."""
+    ctx = campaign_features.reindex(campaign_ids).reset_index(drop=True).astype(float)
+    if ctx.isna().any().any():
+        missing = ctx.isna().any(axis=1).to_numpy()
+        raise ValueError(f"campaign_features lacks {int(missing.sum())} members' campaigns, "
+                         f"e.g. {examples(campaign_ids[missing])}")
+    parts = [x, ctx]
+    if interactions:
+        parts.append(pd.concat({f"{c}*{k}": x[c] * ctx[k] for k in ctx for c in x}, axis=1))
+    return pd.concat(parts, axis=1)
+
+
 def member_features(members: pd.DataFrame, orders: pd.DataFrame, campaigns: pd.DataFrame,
                     customers: pd.DataFrame, campaign_features: pd.DataFrame | None = None, *,
                     category_groups: dict[str, list[str]] | None = None, channels=("app", "web"),
-                    interactions: bool = True) -> pd.DataFrame:
+                    interactions: bool = True, campaign_col: str = columns.CAMPAIGN,
+                    customer_col: str = columns.CUSTOMER, order_col: str = columns.ORDER,
+                    timestamp_col: str = columns.TIMESTAMP, amount_col: str = columns.AMOUNT,
+                    margin_col: str = columns.MARGIN, discount_col: str = columns.DISCOUNT,
+                    category_col: str = columns.CATEGORY, channel_col: str = columns.CHANNEL,
+                    send_date_col: str = columns.SEND_DATE, signup_date_col: str = columns.SIGNUP_DATE,
+                    age_band_col: str = columns.AGE_BAND) -> pd.DataFrame:
     """Features of every campaign member from what was known **before** the send date.
 
     Customer features (orders strictly before the member's send date, via
     :func:`helpers.experiments.pre_period_features`, and the register):
     ``log_days_since_last``, ``log_orders``, ``log_spend`` (euros, net of
     returns), ``orders_90d``, ``orders_365d``, ``tenure_days`` (since sign-up),
-    ``age`` (mid-point of the age band), ``log_avg_order`` (euros per purchase),
+    ``age`` (mid-point of the age band in years, ``vocabulary.AGE_MIDPOINTS``;
+    an unknown band gets the members' median), ``log_avg_order`` (euros per purchase),
     ``discount_share`` (discount / list value bought), ``return_share`` (returned /
     bought euros) and ``share_<group>`` of bought euros per category group and
     per channel. Campaign features are whatever numeric columns
@@ -150,67 +235,56 @@ def member_features(members: pd.DataFrame, orders: pd.DataFrame, campaigns: pd.D
     Parameters
     ----------
     members : DataFrame
-        ``campaign_id``, ``customer_id`` (one row per member).
+        ``campaign_col``, ``customer_col`` (one row per member).
     orders : DataFrame
-        Order lines with ``order_id``, ``customer_id``, ``timestamp``, ``amount``,
-        ``discount``, ``margin``, ``category``, ``channel`` (euros).
+        Order lines with ``order_col``, ``customer_col``, ``timestamp_col`` (dates),
+        ``amount_col``, ``discount_col``, ``margin_col`` (euros), ``category_col``, ``channel_col``.
     campaigns : DataFrame
-        ``campaign_id`` and ``send_date``.
+        ``campaign_col`` and ``send_date_col`` (dates).
     customers : DataFrame
-        ``customer_id``, ``signup_date``, ``age_band``; every member must be in it.
+        ``customer_col``, ``signup_date_col`` (dates), ``age_band_col``; every member must be in it.
     campaign_features : DataFrame, optional
-        Numeric campaign descriptors indexed by ``campaign_id``.
+        Numeric campaign descriptors indexed by campaign id.
     category_groups : dict, optional
-        Group name → list of categories (default :data:`CATEGORY_GROUPS`).
+        Group name → list of categories. Default :data:`SAMPLE_CATEGORY_GROUPS`,
+        **the sample company's** grouping: pass your own for other data. A
+        grouping none of whose categories occurs in ``orders`` is refused.
+    channels : sequence of str
+        Channels (``vocabulary.CHANNELS``) whose share of bought euros is a feature;
+        by default app and web, store being the rest.
+    campaign_col, customer_col, order_col, timestamp_col, amount_col, margin_col, discount_col, \
+category_col, channel_col, send_date_col, signup_date_col, age_band_col : str
+        Column names (defaults: the data contract's, :mod:`helpers.columns`).
 
     Returns
     -------
     DataFrame
         One row per member, in the order of ``members`` (same index), numeric, no
         missing values. ``attrs["members_without_history"]`` counts members with no
-        order before the send (their history features are zero).
+        order before the send (their history features are zero);
+        ``attrs["members_without_age_band"]`` those whose age band is missing or unknown.
     """
-    groups = CATEGORY_GROUPS if category_groups is None else category_groups
-    require_columns(customers, ["customer_id", "signup_date", "age_band"], "customers")
-    gross = orders["amount"].clip(lower=0)
-    extra = {"gross": gross}
-    extra.update({g: gross * orders["category"].isin(cats) for g, cats in groups.items()})
-    extra.update({c: gross * orders["channel"].eq(c) for c in channels})
-    send = campaigns.set_index("campaign_id")["send_date"]
-    hist = pre_period_features(members[["campaign_id", "customer_id"]], orders.assign(**extra), send,
-                               windows=(90, 365), sums=["discount", *extra])
-    reg = customers.drop_duplicates("customer_id").set_index("customer_id")
-    unknown = ~hist["customer_id"].isin(reg.index)
-    if unknown.any():
-        raise ValueError(f"members: {int(unknown.sum())} rows have a customer_id not in customers, "
-                         f"e.g. {hist.loc[unknown, 'customer_id'].unique()[:3].tolist()}")
-    signup = reg["signup_date"].reindex(hist["customer_id"]).to_numpy()
-    band = reg["age_band"].reindex(hist["customer_id"])
-    age = band.map(AGE_MIDPOINT).astype(float).to_numpy()
-    bought = hist["gross_before"].where(hist["gross_before"] > 0)
-    x = pd.DataFrame({
-        "log_days_since_last": np.log1p(hist["days_since_last"].fillna(1000)),
-        "log_orders": np.log1p(hist["orders_before"]),
-        "log_spend": np.log1p(hist["spend_before"].clip(lower=0)),
-        "orders_90d": hist["orders_90d"].astype(float),
-        "orders_365d": hist["orders_365d"].astype(float),
-        "tenure_days": (send.reindex(hist["campaign_id"]).to_numpy() - signup) / np.timedelta64(1, "D"),
-        "age": np.where(np.isnan(age), np.nanmedian(age), age),
-        "log_avg_order": np.log1p(hist["gross_before"] / hist["orders_before"].clip(lower=1)),
-        "discount_share": (hist["discount_before"] / (bought + hist["discount_before"])).fillna(0.0),
-        "return_share": ((hist["gross_before"] - hist["spend_before"]) / bought).fillna(0.0).clip(0, 1),
-        **{f"share_{g}": (hist[f"{g}_before"] / bought).fillna(0.0) for g in [*groups, *channels]},
-    }).reset_index(drop=True)
+    groups = SAMPLE_CATEGORY_GROUPS if category_groups is None else category_groups
+    require_columns(members, [campaign_col, customer_col], "members")
+    require_columns(campaigns, [campaign_col, send_date_col], "campaigns")
+    require_columns(customers, [customer_col, signup_date_col, age_band_col], "customers")
+    require_columns(orders, [discount_col, category_col, channel_col], "orders")
+    sent = campaigns[campaigns[campaign_col].isin(members[campaign_col])]
+    send = pd.Series(require_dates(sent, send_date_col, "campaigns").to_numpy(), index=sent[campaign_col])
+    bought = _bought_by_group(orders, groups, channels, amount_col, category_col, channel_col)
+    hist = pre_period_features(members[[campaign_col, customer_col]], orders.assign(**bought), send,
+                               windows=(90, 365), sums=[discount_col, *bought], campaign_col=campaign_col,
+                               customer_col=customer_col, order_col=order_col, timestamp_col=timestamp_col,
+                               amount_col=amount_col, margin_col=margin_col)
+    register = _register_facts(customers, hist, customer_col, signup_date_col, age_band_col)
+    shares = {**{g: f"_group_{g}_before" for g in groups}, **{c: f"_channel_{c}_before" for c in channels}}
+    x = _customer_features(hist, send.reindex(hist[campaign_col]).to_numpy(), register,
+                           f"{discount_col}_before", shares)
     if campaign_features is not None:
-        ctx = campaign_features.reindex(hist["campaign_id"]).reset_index(drop=True).astype(float)
-        if ctx.isna().any().any():
-            raise ValueError(f"campaign_features lacks {int(ctx.isna().any(axis=1).sum())} members' campaigns")
-        parts = [x, ctx]
-        if interactions:
-            parts.append(pd.concat({f"{c}*{k}": x[c] * ctx[k] for k in ctx for c in x}, axis=1))
-        x = pd.concat(parts, axis=1)
+        x = _with_campaign_features(x, hist[campaign_col].reset_index(drop=True), campaign_features, interactions)
     x.index = members.index
     x.attrs["members_without_history"] = hist.attrs["members_without_history"]
+    x.attrs["members_without_age_band"] = int(np.isnan(register["age"].to_numpy()).sum())
     return x
 
 
@@ -237,6 +311,10 @@ class TwoModelUplift(BaseEstimator):
     ----------
     model_treatment_, model_control_ : fitted estimators
     n_treatment_, n_control_ : int
+        Customers in each group of the training data.
+
+    The attributes exist only after :meth:`fit` (scikit-learn's rule);
+    predicting before it raises ``sklearn.exceptions.NotFittedError``.
     """
 
     def __init__(self, estimator=None):
@@ -256,12 +334,14 @@ class TwoModelUplift(BaseEstimator):
 
     def predict_outcomes(self, X) -> pd.DataFrame:
         """Predicted outcome with and without the message, and their difference."""
+        _check_fitted(self)
         with_msg = _predict_outcome(self.model_treatment_, X)
         without = _predict_outcome(self.model_control_, X)
         return pd.DataFrame({"with_message": with_msg, "without_message": without, "uplift": with_msg - without})
 
     def predict(self, X) -> np.ndarray:
         """Predicted uplift per customer (share of conversion probability, or euros)."""
+        _check_fitted(self)
         return _predict_outcome(self.model_treatment_, X) - _predict_outcome(self.model_control_, X)
 
 
@@ -286,6 +366,9 @@ class ClassTransformationUplift(BaseEstimator):
     model_ : fitted classifier of ``z``
     treatment_share_ : float
         Share of treated customers in the training data.
+
+    The attributes exist only after :meth:`fit` (scikit-learn's rule);
+    predicting before it raises ``sklearn.exceptions.NotFittedError``.
     """
 
     def __init__(self, estimator=None):
@@ -308,6 +391,7 @@ class ClassTransformationUplift(BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """Predicted uplift in conversion probability (−1 … 1) per customer."""
+        _check_fitted(self)
         return 2 * self.model_.predict_proba(X)[:, 1] - 1
 
 
@@ -315,21 +399,18 @@ class ClassTransformationUplift(BaseEstimator):
 # evaluation
 # ----------------------------------------------------------------------------
 def _ranked(y, treatment, score, extra=None):
+    """Outcome, treatment, score and ``extra`` (zeros if None) by falling score, ties in input order."""
     t = _check_treatment(treatment)
     y = _check_outcome(y, t.size)
     s = _check_score(score, t.size)
     order = np.argsort(-s, kind="stable")
-    if extra is not None:
-        return y[order], t[order], s[order], extra[order]
-    return y[order], t[order], s[order]
+    extra = np.zeros(t.size) if extra is None else extra
+    return y[order], t[order], s[order], extra[order]
 
 
 def _cumulative(y, treatment, score, n_points: int | None, extra=None):
-    """Cumulative counts over the ranking, evaluated at the ends of groups of tied scores."""
-    if extra is None:
-        y, t, s = _ranked(y, treatment, score)
-    else:
-        y, t, s, extra = _ranked(y, treatment, score, extra)
+    """Cumulative counts (and sum of ``extra``) over the ranking, at the ends of groups of tied scores."""
+    y, t, s, extra = _ranked(y, treatment, score, extra)
     n = t.size
     n_t = np.cumsum(t)
     n_c = np.cumsum(1 - t)
@@ -339,10 +420,14 @@ def _cumulative(y, treatment, score, n_points: int | None, extra=None):
     if n_points is not None and ends.size > n_points:
         wanted = np.ceil(np.linspace(0, n, n_points + 1)[1:]).astype(int) - 1
         ends = ends[np.unique(np.searchsorted(ends, wanted))]
-    k = ends + 1
-    if extra is not None:
-        return n, k, n_t[ends], n_c[ends], y_t[ends], y_c[ends], np.cumsum(extra)[ends]
-    return n, k, n_t[ends], n_c[ends], y_t[ends], y_c[ends]
+    return n, ends + 1, n_t[ends], n_c[ends], y_t[ends], y_c[ends], np.cumsum(extra)[ends]
+
+
+def _uplift_times_targeted(k, n_t, n_c, y_t, y_c) -> np.ndarray:
+    """``(Y_t/N_t − Y_c/N_c) · k`` at each cut-off; 0 where the top holds no treated or no control customer yet."""
+    ok = (n_t > 0) & (n_c > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ok, (y_t / np.where(ok, n_t, 1) - y_c / np.where(ok, n_c, 1)) * k, 0.0)
 
 
 def qini_curve(y, treatment, uplift, n_points: int | None = 100) -> pd.DataFrame:
@@ -371,7 +456,7 @@ def qini_curve(y, treatment, uplift, n_points: int | None = 100) -> pd.DataFrame
         ``share_targeted`` (0–1), ``n_targeted``, ``qini`` (extra outcomes in units
         of ``y``) and ``random`` (the random-targeting line), starting at (0, 0).
     """
-    n, k, n_t, n_c, y_t, y_c = _cumulative(y, treatment, uplift, n_points)
+    n, k, n_t, n_c, y_t, y_c, _ = _cumulative(y, treatment, uplift, n_points)
     q = y_t - y_c * n_t / np.maximum(n_c, 1)  # no controls yet: nothing to subtract (y_c = 0)
     share = k / n
     return pd.DataFrame({"share_targeted": np.r_[0.0, share], "n_targeted": np.r_[0, k],
@@ -386,10 +471,8 @@ def uplift_curve(y, treatment, uplift, n_points: int | None = 100) -> pd.DataFra
     Gérardy 2017). Same columns as :func:`qini_curve` with ``uplift`` in place of
     ``qini``; cut-offs with no treated or no control customer yet have 0.
     """
-    n, k, n_t, n_c, y_t, y_c = _cumulative(y, treatment, uplift, n_points)
-    ok = (n_t > 0) & (n_c > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = np.where(ok, (y_t / np.where(ok, n_t, 1) - y_c / np.where(ok, n_c, 1)) * k, 0.0)
+    n, k, n_t, n_c, y_t, y_c, _ = _cumulative(y, treatment, uplift, n_points)
+    u = _uplift_times_targeted(k, n_t, n_c, y_t, y_c)
     share = k / n
     return pd.DataFrame({"share_targeted": np.r_[0.0, share], "n_targeted": np.r_[0, k],
                          "uplift": np.r_[0.0, u], "random": np.r_[0.0, share * u[-1]]})
@@ -431,7 +514,7 @@ def uplift_at_k(y, treatment, uplift, k: float = 0.3) -> float:
     """
     if not 0 < k <= 1:
         raise ValueError(f"k must be a share in (0, 1]; got {k!r}")
-    y, t, _ = _ranked(y, treatment, uplift)
+    y, t, _, _ = _ranked(y, treatment, uplift)
     top = int(np.ceil(k * t.size))
     yt, tt = y[:top], t[:top]
     if tt.sum() == 0 or tt.sum() == top:
@@ -453,7 +536,7 @@ def uplift_by_decile(y, treatment, uplift, bins: int = 10) -> pd.DataFrame:
         ``rate_treatment``, ``rate_control``, ``uplift`` (observed difference),
         ``predicted_uplift`` (mean prediction).
     """
-    y, t, s = _ranked(y, treatment, uplift)
+    y, t, s, _ = _ranked(y, treatment, uplift)
     if not 2 <= bins <= t.size:
         raise ValueError(f"bins must be between 2 and the number of customers ({t.size}); got {bins!r}")
     decile = (np.arange(t.size) * bins // t.size) + 1
@@ -505,9 +588,7 @@ def profit_curve(y, treatment, uplift, cost_per_contact, value_per_unit: float =
     if not np.isfinite(cost_arr).all() or (cost_arr < 0).any():
         raise ValueError(f"cost_per_contact must be non-negative euros; {int((~(cost_arr >= 0)).sum())} values are not")
     n, k, n_t, n_c, y_t, y_c, cum_cost = _cumulative(y, t, uplift, n_points, extra=cost_arr)
-    ok = (n_t > 0) & (n_c > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = np.where(ok, (y_t / np.where(ok, n_t, 1) - y_c / np.where(ok, n_c, 1)) * k, 0.0)
+    u = _uplift_times_targeted(k, n_t, n_c, y_t, y_c)
     scale = (population / n) if population else 1.0
     n_contacted = np.r_[0, k] * scale
     value = np.r_[0.0, u] * scale * value_per_unit

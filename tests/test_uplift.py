@@ -10,6 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
 from helpers import uplift as up
+from helpers import vocabulary
 
 
 def simulate(n=40_000, treated_share=0.8, seed=0):
@@ -167,6 +168,62 @@ def test_member_features_use_only_the_past_and_build_interactions():
     assert k2["log_orders"] == pytest.approx(np.log1p(1)) and k2["tenure_days"] == 45
     assert k1["share_premium*discount"] == k1["share_premium"] and k2["share_premium*discount"] == 0
     assert list(X.index) == [10, 11] and not X.isna().any().any()
+    assert k1["age"] == vocabulary.AGE_MIDPOINTS["35-44"]
+    assert X.attrs["members_without_history"] == 0 and X.attrs["members_without_age_band"] == 0
+
+    # the same data under a client's column names gives the same features
+    names = {"order_id": "tilaus", "customer_id": "asiakas", "timestamp": "aika", "amount": "summa",
+             "discount": "ale", "margin": "kate", "category": "ryhma", "channel": "kanava", "campaign_id": "kampanja",
+             "send_date": "lahetetty", "signup_date": "liittyi", "age_band": "ika"}
+    X2 = up.member_features(members.rename(columns=names), orders.rename(columns=names),
+                            campaigns.rename(columns=names), customers.rename(columns=names),
+                            ctx.rename_axis("kampanja"), **{f"{k.removesuffix('_id')}_col": v for k, v in names.items()})
+    pd.testing.assert_frame_equal(X2, X)
+
+
+def test_member_features_check_dates_and_the_sample_grouping():
+    orders = pd.DataFrame({"order_id": ["O1"], "customer_id": ["A"], "timestamp": pd.to_datetime(["2024-01-01"]),
+                           "amount": [100.0], "discount": [0.0], "margin": [40.0], "category": ["decor"],
+                           "channel": ["store"]})
+    members = pd.DataFrame({"campaign_id": ["K1"], "customer_id": ["A"]})
+    campaigns = pd.DataFrame({"campaign_id": ["K1"], "send_date": pd.to_datetime(["2024-03-01"])})
+    customers = pd.DataFrame({"customer_id": ["A"], "signup_date": pd.to_datetime(["2023-12-01"]),
+                              "age_band": ["unknown"]})
+    with pytest.raises(ValueError, match="no known age band"):
+        up.member_features(members, orders, campaigns, customers)
+    customers["age_band"] = "25-34"
+    with pytest.raises(ValueError, match="campaigns: column 'send_date' must hold dates"):
+        up.member_features(members, orders, campaigns.assign(send_date="01.03.2024"), customers)
+    with pytest.raises(ValueError, match="column 'signup_date' must hold dates"):
+        up.member_features(members, orders, campaigns, customers.assign(signup_date="2023-12-01"))
+    with pytest.raises(ValueError, match="sample company's: pass category_groups"):
+        up.member_features(members, orders.assign(category="tools"), campaigns, customers)
+    X = up.member_features(members, orders.assign(category="tools"), campaigns, customers,
+                           category_groups={"diy": ["tools"]})
+    assert X.loc[0, "share_diy"] == 1.0 and X.loc[0, "age"] == 30
+    # the default grouping is the sample company's own vocabulary
+    assert {c for cats in up.SAMPLE_CATEGORY_GROUPS.values() for c in cats} == set(vocabulary.SAMPLE_CATEGORIES)
+
+
+@pytest.mark.parametrize("model", [up.TwoModelUplift(), up.ClassTransformationUplift()])
+def test_models_follow_scikit_learns_fitted_rules(model):
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    X, t, y, _, _ = simulate(n=2_000, seed=3)
+    fresh = clone(model)
+    assert not [k for k in vars(fresh) if k.endswith("_")]  # no fitted attribute before fit
+    with pytest.raises(NotFittedError):
+        check_is_fitted(fresh)
+    with pytest.raises(NotFittedError, match="not fitted yet: call fit"):
+        fresh.predict(X)
+    if hasattr(fresh, "predict_outcomes"):
+        with pytest.raises(NotFittedError, match="not fitted yet"):
+            fresh.predict_outcomes(X)
+    assert fresh.fit(X, t, y) is fresh
+    check_is_fitted(fresh)
+    assert fresh.predict(X).shape == (len(X),)
 
 
 # --------------------------------------------------------------------------- planted truth (sample data)
