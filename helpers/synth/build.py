@@ -1,10 +1,12 @@
 """Generate every table of a company and its answer key from one seed, and write them as CSV.
 
 :func:`generate` runs the named steps in order: the people, their purchase days
-and the campaigns, the order lines, the tables the company holds, the planted
-faults, the park, and the answer key. Each step draws from its own random
-stream (:func:`helpers.synth.common.rngs`), so a change in one step leaves the
-others' draws as they were.
+and the campaigns (:func:`_simulate_world`), the order lines up to the
+observation end (:func:`_observed_lines`), the campaigns' measured outcomes, the
+tables the company holds (:func:`_company_tables`), the answer key
+(:func:`_answer_key`), the planted faults and the park. Each step draws from its
+own random stream (:func:`helpers.synth.common.rngs`), so a change in one step
+leaves the others' draws as they were.
 """
 
 from __future__ import annotations
@@ -162,7 +164,10 @@ def _company_tables(cfg: Settings, r: list, world: _World, lines: pd.DataFrame, 
 
 
 def _answer_key(world: _World, members: pd.DataFrame, products: pd.DataFrame) -> dict:
-    """The truth of the retail company: each customer's latent story, the segments, effects and associations."""
+    """The truth of the retail company: each customer's latent story, the segments, effects and associations.
+
+    Runs after :func:`_company_tables`, whose referrals mark the ambassadors in ``persons``.
+    """
     persons = world.persons
     customers = pd.DataFrame({
         "customer_id": world.customer_ids, "segment": persons["segment"], "purchase_rate": persons["purchase_rate"],
