@@ -18,7 +18,8 @@ from helpers import experiments as ex
 @pytest.mark.parametrize("d, published", [(0.2, 393), (0.5, 64), (0.8, 26)])
 def test_cohen_1992_table_of_sample_sizes(d, published):
     # Cohen (1992) "A power primer", Table 2: n per group, two-sided alpha .05, power .80.
-    # The table prints the exact t-solution rounded to the nearest integer (393.4 -> 393).
+    # The table prints the exact t-solution rounded to the nearest integer (393.4 -> 393): compared after
+    # the same rounding (the published precision). Counting one tail or both moves n by < 0.001.
     n = ex.sample_size_means(effect=d, sd=1.0)
     assert round(n) == published
 
@@ -80,6 +81,7 @@ def test_r_power_prop_test_published_values():
 def test_sample_size_proportions_is_the_inverse_of_power():
     for variance in ("pooled", "unpooled"):
         n = ex.sample_size_proportions(0.05, 0.06, ratio=19, variance=variance)
+        # closed form and power function are exact inverses: floating-point rounding only
         assert ex.power_proportions(0.05, 0.06, n, ratio=19, variance=variance) == pytest.approx(0.8, abs=1e-9)
 
 
@@ -89,15 +91,18 @@ def test_unpooled_sample_size_matches_statsmodels_normal_power():
     d = (p_t - p_c) / np.sqrt((p_c * (1 - p_c) + p_t * (1 - p_t) / k) / (1 + 1 / k))
     ref = NormalIndPower().solve_power(effect_size=d, alpha=0.05, power=0.8, ratio=k, alternative="larger")
     got = ex.sample_size_proportions(p_c, p_t, ratio=k, variance="unpooled", alternative="larger")
-    assert got == pytest.approx(ref, rel=1e-6)
-    # pooled needs slightly more when the treatment group is the larger one at higher rate
+    assert got == pytest.approx(ref, rel=1e-6)  # closed form vs statsmodels' root finder (its precision)
+    # pooled needs slightly more when the treatment group is the larger one at higher rate (they differ by
+    # ~1 %, far beyond 1e-4)
     assert ex.sample_size_proportions(p_c, p_t, ratio=k) != pytest.approx(got, rel=1e-4)
 
 
 def test_minimum_detectable_effect_round_trips():
     mde = ex.minimum_detectable_effect(1000, 19000, p_control=0.05)
+    # brentq solves the MDE to xtol 1e-12 in the rate: the power comes back to within 1e-8
     assert ex.power_proportions(0.05, 0.05 + mde, 1000, ratio=19) == pytest.approx(0.8, abs=1e-8)
     mde_eur = ex.minimum_detectable_effect(400, sd=30.0)
+    # two closed forms, inverse of each other: floating-point rounding only
     assert ex.sample_size_means(mde_eur, 30.0, method="normal") == pytest.approx(400, rel=1e-9)
     # a smaller control group sees only larger effects
     assert ex.minimum_detectable_effect(500, 19500, p_control=0.05) > mde
@@ -121,6 +126,8 @@ def test_planning_rejects_bad_input(call):
 def test_srm_matches_scipy_and_flags_a_broken_split():
     res = ex.srm_test([9_000, 1_180], [0.9, 0.1])
     ref = stats.chisquare([9_000, 1_180], [0.9 * 10_180, 0.1 * 10_180])
+    # pytest.approx's default (relative 1e-6) here and below: the same formula as the reference library,
+    # so only floating-point rounding separates them
     assert res.statistic == pytest.approx(ref.statistic) and res.p_value == pytest.approx(ref.pvalue)
     assert res.mismatch  # 11.6 % control instead of 10 %
     assert not ex.srm_test([9_150, 1_030], [0.9, 0.1]).mismatch
@@ -131,9 +138,12 @@ def test_srm_false_alarm_rate_is_near_the_level():
     n, share = 20_000, 0.1
     control = rng.binomial(n, share, size=4_000)
     p = np.array([ex.srm_test([n - c, c], [1 - share, share]).p_value for c in control])
-    assert 0.035 < np.mean(p < 0.05) < 0.065          # correct splits: alarms at the test's level
+    # correct splits: alarms at the test's level; 0.05 +- 0.015 is 4.4 binomial standard errors of 4,000 draws
+    assert 0.035 < np.mean(p < 0.05) < 0.065
     broken = rng.binomial(n, 0.11, size=500)             # a pipeline that loses ~1 in 9 of the treatment group
     p_broken = np.array([ex.srm_test([n - c, c], [1 - share, share]).p_value for c in broken])
+    # expected power ~0.915 (a shift of 4.7 null SDs against the critical 3.29); 0.91 with this seed,
+    # the bound 0.9 is one binomial SE (0.013 for 500 draws) below the expectation
     assert np.mean(p_broken < 0.001) > 0.9
 
 
@@ -184,10 +194,12 @@ def test_bootstrap_agrees_with_welch_and_is_seeded():
     y_t, y_c = rng.normal(10, 4, 2_000), rng.normal(9, 4, 2_000)
     b = ex.bootstrap_ci(y_t, y_c, n_resamples=2_000, random_state=7)
     w = ex.compare_means(y_t, y_c)
-    assert b.estimate == pytest.approx(w.estimate)
+    assert b.estimate == pytest.approx(w.estimate)  # the same difference of means: rounding only
+    # normal data of 2 x 2,000: percentile and t intervals agree up to the bootstrap's simulation error
+    # (an interval end varies by ~0.008 EUR between seeds at 2,000 resamples; 0.03 is ~4 of those)
     assert b.ci_low == pytest.approx(w.ci_low, abs=0.03) and b.ci_high == pytest.approx(w.ci_high, abs=0.03)
-    assert b == ex.bootstrap_ci(y_t, y_c, n_resamples=2_000, random_state=7, batch_size=333) or \
-        b.estimate == pytest.approx(ex.bootstrap_ci(y_t, y_c, n_resamples=2_000, random_state=7).estimate)
+    # the same seed gives the same interval, however the resamples are batched
+    assert b == ex.bootstrap_ci(y_t, y_c, n_resamples=2_000, random_state=7, batch_size=333)
     one = ex.bootstrap_ci(y_t, statistic="median", n_resamples=500)
     assert one.ci_low < np.median(y_t) < one.ci_high
 
@@ -200,9 +212,9 @@ def test_cuped_reduces_variance_by_r_squared_and_stays_unbiased():
     y = 0.8 * pre + rng.normal(0, 15, n) + 3.0 * t
     res = ex.cuped(y, pre)
     r2 = np.corrcoef(y, pre)[0, 1] ** 2
-    assert res.variance_reduction == pytest.approx(r2, abs=1e-9)
+    assert res.variance_reduction == pytest.approx(r2, abs=1e-9)  # an identity of OLS: rounding only
     raw, adj = ex.compare_means(y[t], y[~t]), ex.compare_means(res.adjusted[t], res.adjusted[~t])
-    assert adj.std_error < raw.std_error * 0.8
+    assert adj.std_error < raw.std_error * 0.8  # r2 ~ 0.69 here: the SE shrinks to ~0.56 of the raw one
     assert adj.ci_low < 3.0 < adj.ci_high
     with pytest.raises(ValueError, match="lengths must match"):
         ex.cuped(y, pre[:-1])
@@ -236,6 +248,7 @@ def test_compare_by_equals_the_single_campaign_functions():
     one = ex.compare_proportions(k2.converted[k2.group == "treatment"].sum(), (k2.group == "treatment").sum(),
                                  k2.converted[k2.group == "control"].sum(), (k2.group == "control").sum())
     row = table.set_index("campaign_id").loc["K02"]
+    # pytest.approx's default (relative 1e-6): the same formulas, vectorised; rounding only
     assert row.estimate == pytest.approx(one.estimate) and row.p_value == pytest.approx(one.p_value)
     assert row.ci_low == pytest.approx(one.ci_low)
     rev = ex.compare_by(df, outcome_col="revenue", kind="mean").set_index("campaign_id").loc["K02"]
@@ -250,6 +263,7 @@ def test_compare_by_equals_the_single_campaign_functions():
 @pytest.mark.parametrize("method", ["holm", "fdr_bh", "bonferroni"])
 def test_adjust_pvalues_matches_statsmodels(method):
     p = np.array([0.001, 0.04, 0.03, 0.2, 0.012, 0.5, 0.049, 0.0004])
+    # pytest.approx's default: the same formulas as statsmodels, rounding only
     assert ex.adjust_pvalues(p, method) == pytest.approx(multipletests(p, method=method)[1])
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         ex.adjust_pvalues([0.1, 1.2])
@@ -260,7 +274,7 @@ def test_pool_effects_matches_statsmodels(method):
     y = np.array([0.012, -0.004, 0.03, 0.008, 0.021, 0.0])
     se = np.array([0.006, 0.008, 0.01, 0.005, 0.009, 0.007])
     res = ex.pool_effects(y, se, method=method)
-    ref = combine_effects(y, se**2, method_re="chi2")
+    ref = combine_effects(y, se**2, method_re="chi2")  # compared at pytest.approx's default: rounding only
     sf = ref.summary_frame()
     row = sf.loc["fixed effect" if method == "fixed" else "random effect"]
     assert res.estimate == pytest.approx(row["eff"]) and res.std_error == pytest.approx(row["sd_eff"])
@@ -280,8 +294,8 @@ def test_pooled_estimate_covers_the_truth_in_simulated_campaigns():
         pooled = ex.pool_effects(d, se, "fixed")
         covered += pooled.ci_low < 0.01 < pooled.ci_high
         single_signif += np.mean(np.abs(d / se) > 1.96)
-    assert covered / 200 > 0.88
-    assert single_signif / 200 < 0.35  # most single campaigns miss the real effect
+    assert covered / 200 > 0.88  # nominal 95 %; ~91 % expected here (see below), 200 simulations: SE 2 %
+    assert single_signif / 200 < 0.35  # most single campaigns miss the real effect (power ~0.29 each)
     # (with only ~20 control conversions per campaign the inverse-variance weights correlate with the
     #  estimates and coverage drops to ~84 %: one reason to plan larger control groups)
 

@@ -43,14 +43,15 @@ def test_models_recover_cell_differences_exactly_with_unequal_groups():
     truth = (rates[1] - rates[0]).to_numpy()
     lr = LogisticRegression(C=1e8, solver="newton-cholesky", tol=1e-10, max_iter=500, fit_intercept=False)
     two = up.TwoModelUplift(lr).fit(X, t, y).predict(np.eye(3))
-    assert two == pytest.approx(truth, abs=2e-4)
+    assert two == pytest.approx(truth, abs=2e-4)  # optimiser tolerance (tol 1e-10; the fit is off by ~1e-10)
     # class transformation re-weights with the overall split, so a cell's chance imbalance moves it a little
+    # (cells' own splits differ from 90/10 by chance: 0.0047 with this seed, within 5e-3)
     ct = up.ClassTransformationUplift(lr).fit(X, t, y).predict(np.eye(3))
     assert ct == pytest.approx(truth, abs=5e-3)
     # without the re-weighting the 90/10 split would bias it badly
     z = y * t + (1 - y) * (1 - t)
     naive = 2 * LogisticRegression(C=1e8, solver="newton-cholesky", tol=1e-10, max_iter=500, fit_intercept=False).fit(X, z).predict_proba(np.eye(3))[:, 1] - 1
-    assert np.abs(naive - truth).max() > 0.3
+    assert np.abs(naive - truth).max() > 0.3  # the bias is ~0.8 (2 x 0.9 - 1): far beyond noise
 
 
 def test_uplift_models_rank_the_true_effects(data):
@@ -59,7 +60,7 @@ def test_uplift_models_rank_the_true_effects(data):
     for model in (up.TwoModelUplift(), up.ClassTransformationUplift()):
         pred = model.fit(X[train], t[train], y[train]).predict(X[test])
         rho = stats.spearmanr(pred, tau[test]).statistic
-        assert rho > 0.5, f"{type(model).__name__}: rank correlation {rho:.2f}"
+        assert rho > 0.5, f"{type(model).__name__}: rank correlation {rho:.2f}"  # ~0.95 seen: simulation margin
 
 
 def test_qini_orders_perfect_model_response_model_and_random(data):
@@ -69,6 +70,8 @@ def test_qini_orders_perfect_model_response_model_and_random(data):
     q_resp = up.qini_auc(y, t, p0)      # "target the likeliest buyers": unrelated to the effect here
     q_rand = up.qini_auc(y, t, rng.random(t.size))
     q_worst = up.qini_auc(y, t, -tau)
+    # seen: perfect 0.0125, response -0.001, random 0.0006, reversed -0.0125 per customer; the bound 0.005
+    # lies well between them, a margin for simulation error
     assert q_true > 0.005 > abs(q_rand)
     assert q_true > q_resp + 0.005
     assert q_worst < -0.005
@@ -85,7 +88,7 @@ def test_qini_curve_matches_a_hand_computation():
         yt, tt = y[:k], t[:k]
         n_t, n_c = tt.sum(), (1 - tt).sum()
         expected.append(yt[tt == 1].sum() - (yt[tt == 0].sum() * n_t / n_c if n_c else 0.0))
-    assert curve["qini"].tolist() == pytest.approx(expected)
+    assert curve["qini"].tolist() == pytest.approx(expected)  # same arithmetic by hand: rounding only
     assert curve["random"].iloc[-1] == pytest.approx(expected[-1])
     assert curve["share_targeted"].iloc[-1] == 1.0
     u = up.uplift_curve(y, t, s, n_points=None)
@@ -103,24 +106,24 @@ def test_uplift_at_k_and_deciles(data):
     X, t, y, tau, p0 = data
     top = up.uplift_at_k(y, t, tau, k=0.1)
     overall = y[t == 1].mean() - y[t == 0].mean()
-    assert top > overall + 0.05
+    assert top > overall + 0.05  # 0.12 vs 0.025 seen: a margin for simulation error
     dec = up.uplift_by_decile(y, t, tau)
     assert len(dec) == 10 and dec["n_treatment"].sum() == t.sum()
     assert dec["uplift"].iloc[0] > dec["uplift"].iloc[-1]
     assert dec["uplift"].iloc[-1] < 0  # sleeping dogs at the bottom
-    assert stats.spearmanr(dec["predicted_uplift"], dec["uplift"]).statistic > 0.8
+    assert stats.spearmanr(dec["predicted_uplift"], dec["uplift"]).statistic > 0.8  # 0.98 seen: noise margin
 
 
 def test_profit_curve_ends_at_mailing_everyone(data):
     X, t, y, tau, p0 = data
     pc = up.profit_curve(y, t, tau, cost_per_contact=0.5, value_per_unit=30.0, population=100_000)
     everyone = (y[t == 1].mean() - y[t == 0].mean()) * 30.0 * 100_000 - 0.5 * 100_000
-    assert pc["profit"].iloc[-1] == pytest.approx(everyone)
+    assert pc["profit"].iloc[-1] == pytest.approx(everyone)  # the same arithmetic: rounding only (default rel 1e-6)
     assert pc["profit"].iloc[0] == 0.0
     assert pc["profit"].max() > everyone  # leaving the sleeping dogs alone pays
     costs = np.where(np.arange(t.size) % 2 == 0, 0.05, 0.12)          # e-mail and SMS customers
     pc2 = up.profit_curve(y, t, tau, cost_per_contact=costs, value_per_unit=30.0)
-    assert pc2["cost"].iloc[-1] == pytest.approx(costs.sum())
+    assert pc2["cost"].iloc[-1] == pytest.approx(costs.sum())  # sums in another order: rounding only
     top = np.argsort(-tau, kind="stable")[: int(pc2["n_contacted"].iloc[10])]
     assert pc2["cost"].iloc[10] == pytest.approx(costs[top].sum())
 
@@ -130,6 +133,7 @@ def test_tree_models_work_as_base_learners(data):
     tree = DecisionTreeClassifier(max_depth=4, min_samples_leaf=300, random_state=0)
     for model in (up.TwoModelUplift(tree), up.ClassTransformationUplift(tree)):
         pred = model.fit(X[:30_000], t[:30_000], y[:30_000]).predict(X[30_000:])
+        # 0.72 / 0.64 seen; a depth-4 tree ranks coarsely, 0.3 leaves room for simulation error
         assert stats.spearmanr(pred, tau[30_000:]).statistic > 0.3, type(model).__name__
 
 
@@ -162,6 +166,7 @@ def test_member_features_use_only_the_past_and_build_interactions():
     ctx = pd.DataFrame({"discount": [1.0, 0.0]}, index=pd.Index(["K1", "K2"], name="campaign_id"))
     X = up.member_features(members, orders, campaigns, customers, ctx)
     k1, k2 = X.loc[10], X.loc[11]
+    # pytest.approx's default in these checks: hand arithmetic, rounding only
     assert k1["log_spend"] == pytest.approx(np.log1p(150.0))         # the 999 EUR order after the send is ignored
     assert k1["share_premium"] == pytest.approx(100 / 150) and k1["share_app"] == pytest.approx(50 / 150)
     assert k1["discount_share"] == pytest.approx(50 / 200)
@@ -255,6 +260,6 @@ def test_uplift_model_recovers_planted_effects_on_sample_data():
         pred = up.TwoModelUplift(logit).fit(X[train], t[train], y[train]).predict(X[~train])
         resp = logit.fit(X[train & (t == 1)], y[train & (t == 1)]).predict_proba(X[~train])[:, 1]
     rho = stats.spearmanr(pred, truth.loc[~train, "true_effect"]).statistic
-    assert rho > 0.2
+    assert rho > 0.2  # +0.38 on generator version 1 (docstring): margin for the sample's sampling error
     q_model, q_resp = up.qini_auc(y[~train], t[~train], pred), up.qini_auc(y[~train], t[~train], resp)
-    assert q_model > 0.001 and q_model > q_resp
+    assert q_model > 0.001 and q_model > q_resp  # +0.0029 per customer on version 1 (docstring)
