@@ -1,10 +1,18 @@
-"""Tests of helpers.recommend: mlxtend's documented example, hand-computed metrics, toy recommenders, planted truth."""
+"""Tests of helpers.recommend: mlxtend's documented example, hand-computed metrics, toy recommenders, planted truth.
+
+Tolerances: ``pytest.approx()`` and ``np.allclose`` without arguments
+(relative 1e-6 and 1e-5) only absorb floating-point rounding between two
+computations of the same formula (ours and mlxtend's, or by hand); the
+sparse item-to-item path is compared with the dense reference exactly.
+"""
 
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 from helpers import recommend as R
 from helpers.data import SAMPLE_DIR
@@ -226,6 +234,40 @@ def test_temporal_split():
             R.temporal_split(TOY, bad)
 
 
+def test_temporal_split_reads_finnish_dates_and_refuses_text_columns():
+    split = R.temporal_split(TOY, "01.05.2024", test_end="01.08.2024")   # 1 May, not 5 January
+    assert split.cutoff == pd.Timestamp("2024-05-01") and split.test_end == pd.Timestamp("2024-08-01")
+    assert len(split.train) == 5 and len(split.test) == 3
+    train, test = split
+    assert train is split.train and test is split.test
+    as_text = TOY.assign(timestamp=TOY["timestamp"].dt.strftime("%d.%m.%Y"))
+    with pytest.raises(ValueError, match=r"'timestamp' must hold dates.*such as \['05.01.2024'"):
+        R.temporal_split(as_text, "2024-05-01")
+    with pytest.raises(ValueError, match="cutoff="):
+        R.temporal_split(TOY, "05/01/2024")
+
+
+def test_return_lines_are_excluded_and_counted():
+    lines = pd.DataFrame({
+        "order_id": ["o1", "o1", "o2", "o2", "o3", "o4"],
+        "product_id": ["tent", "stove", "tent", "stove", "tent", "candle"],
+        "quantity": [1, 1, 1, 1, -1, 1],
+        "amount": [100.0, 30.0, 100.0, 30.0, -100.0, 5.0],
+    })
+    rules = R.pair_rules(lines)
+    assert rules.attrs["return_lines_excluded"] == 1 and rules.attrs["n_baskets"] == 3   # o3 is only a return
+    assert rules.equals(R.pair_rules(lines[lines["quantity"] > 0]))
+    assert R.basket_rules(lines, min_support=0.5).attrs["return_lines_excluded"] == 1
+    # a return booked with a positive quantity but a negative amount is a return too
+    credit = lines.assign(quantity=lines["quantity"].abs())
+    assert R.frequent_itemsets(credit, min_support=0.5).attrs["return_lines_excluded"] == 1
+    bought = R.user_items(lines.rename(columns={"order_id": "customer_id"}))
+    assert bought.to_dict() == {"o1": ["stove", "tent"], "o2": ["stove", "tent"], "o4": ["candle"]}
+    assert bought.attrs["return_lines_excluded"] == 1
+    with pytest.raises(ValueError, match="only return lines"):
+        R.pair_rules(lines[lines["quantity"] < 0])
+
+
 def test_user_items_excluding_history():
     train = pd.DataFrame({"customer_id": ["a", "a", "c"], "product_id": ["x", "y", "x"]})
     test = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "a"], "product_id": ["x", "z", "x", "x", "z"]})
@@ -248,10 +290,14 @@ def test_popularity_ranking_and_tie_break():
 
 def test_item_knn_uses_co_purchases():
     knn = R.ItemKNNRecommender(n_neighbors=None).fit(TOY)
-    sim = knn.similarity_
+    sim = pd.DataFrame(knn.similarity_.toarray(), index=knn.items_, columns=knn.items_)
     assert sim.loc["tent", "stove"] == pytest.approx(1.0)              # always bought together
     assert sim.loc["candle", "vase"] == pytest.approx(1 / math.sqrt(3))
     assert sim.loc["tent", "candle"] == 0
+    assert knn.similar_items("candle").to_dict() == pytest.approx({"vase": 1 / math.sqrt(3)})
+    assert knn.similar_items("tent", n=1).name == "tent"
+    with pytest.raises(ValueError, match="not in the training data"):
+        knn.similar_items("sofa")
     buyer = pd.DataFrame({"customer_id": ["z"], "product_id": ["tent"], "timestamp": [pd.Timestamp("2024-10-01")]})
     knn2 = R.ItemKNNRecommender(n_neighbors=None).fit(pd.concat([TOY, buyer]))
     assert knn2.recommend(["z"], k=1)["z"] == ["stove"]
@@ -271,10 +317,36 @@ def test_segment_popularity():
 
 
 def test_recommender_errors():
-    with pytest.raises(ValueError, match="not fitted"):
-        R.PopularityRecommender().recommend(["a"], k=3)
     with pytest.raises(ValueError, match="empty"):
         R.PopularityRecommender().fit(TOY.iloc[:0])
+    with pytest.raises(ValueError, match="not found"):
+        R.PopularityRecommender().fit(TOY.rename(columns={"customer_id": "user"}))
+    renamed = TOY.rename(columns={"customer_id": "user", "product_id": "sku"})
+    recs = R.PopularityRecommender().fit(renamed, customer_col="user", product_col="sku").recommend(["c1"], k=1)
+    assert recs.index.name == "user" and recs["c1"] == ["candle"]
+
+
+SEGMENTS = pd.Series({"c1": "outdoor", "c2": "outdoor", "c4": "home"})
+
+
+@pytest.mark.parametrize("model, fit_args", [
+    (R.PopularityRecommender(), ()),
+    (R.ItemKNNRecommender(n_neighbors=2), ()),
+    (R.SegmentPopularityRecommender(), (SEGMENTS,)),
+])
+def test_recommenders_follow_the_fitted_model_rules(model, fit_args):
+    assert not [a for a in vars(model) if a.endswith("_")]           # nothing fitted exists before fit
+    with pytest.raises(NotFittedError):
+        check_is_fitted(model)
+    with pytest.raises(NotFittedError, match="is not fitted yet: call fit"):
+        model.recommend(["c1"], k=2)
+    model.fit(TOY, *fit_args)
+    check_is_fitted(model)
+    assert {"items_", "item_popularity_", "users_", "matrix_", "customer_col_", "product_col_"} <= set(vars(model))
+    assert len(model.recommend(["c1"], k=2)["c1"]) == 2
+    if isinstance(model, R.ItemKNNRecommender):
+        with pytest.raises(NotFittedError):
+            R.ItemKNNRecommender().similar_items("tent")
 
 
 # ---------------------------------------------------------------------------
@@ -327,3 +399,81 @@ def test_item_knn_beats_popularity_on_a_time_split(purchases):
     p_pop, p_knn = R.precision_at_k(pop, relevant, 10), R.precision_at_k(knn, relevant, 10)
     assert p_knn > 1.15 * p_pop
     assert R.ndcg_at_k(knn, relevant, 10) > R.ndcg_at_k(pop, relevant, 10)
+
+
+# ---------------------------------------------------------------------------
+# big catalogues: the sparse top-neighbour path equals the dense computation
+# ---------------------------------------------------------------------------
+def _dense_reference(model, interactions, users, k, exclude_seen=True):
+    """The item-to-item recommender as it was computed before the sparse path (dense item x item, full sort)."""
+    x = R.PopularityRecommender().fit(interactions).matrix_      # same customer x item matrix and item order
+    co = np.asarray((x.T @ x).todense(), dtype="float64")
+    buyers = np.diag(co).copy()
+    if model.similarity == "cosine":
+        sim = co / np.sqrt(np.outer(buyers, buyers))
+    elif model.similarity == "jaccard":
+        sim = co / (buyers[:, None] + buyers[None, :] - co)
+    else:
+        sim = co
+    np.fill_diagonal(sim, 0.0)
+    if model.n_neighbors is not None and model.n_neighbors < sim.shape[0] - 1:
+        order = np.argsort(-sim, axis=0, kind="stable")
+        np.put_along_axis(sim, order[model.n_neighbors:, :], 0.0, axis=0)
+    rows = model.users_.get_indexer(pd.Index(users))
+    scores = np.asarray(model._user_rows(rows) @ sim)
+    if exclude_seen:
+        hist = model._user_rows(rows).tocoo()
+        scores[hist.row, hist.col] = -np.inf
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :min(k, sim.shape[0])]
+    items, valid = np.asarray(model.items_)[top], np.isfinite(np.take_along_axis(scores, top, axis=1))
+    return sim, [list(row[ok]) if not ok.all() else list(row) for row, ok in zip(items, valid)]
+
+
+def _check_against_dense(interactions, users, n_neighbors, similarity, k):
+    model = R.ItemKNNRecommender(n_neighbors=n_neighbors, similarity=similarity).fit(interactions)
+    for exclude_seen in (True, False):
+        sim, lists = _dense_reference(model, interactions, users, k, exclude_seen)
+        assert np.array_equal(model.similarity_.toarray(), sim)         # bit for bit, no tolerance
+        assert model.recommend(users, k=k, exclude_seen=exclude_seen).tolist() == lists
+
+
+@pytest.mark.parametrize("similarity", ["cosine", "jaccard", "cooccurrence"])
+@pytest.mark.parametrize("n_neighbors", [1, 3, None])
+def test_sparse_neighbours_equal_the_dense_computation_with_many_ties(similarity, n_neighbors):
+    rng = np.random.default_rng(11)
+    # 300 customers, 40 items, 1-4 items each: small counts, so many equal similarities and scores
+    rows = [(f"u{u:03d}", f"p{i:02d}") for u in range(300) for i in rng.choice(40, rng.integers(1, 5), replace=False)]
+    interactions = pd.DataFrame(rows, columns=["customer_id", "product_id"])
+    users = [f"u{u:03d}" for u in range(0, 300, 3)] + ["new customer"]
+    _check_against_dense(interactions, users, n_neighbors, similarity, k=5)
+    _check_against_dense(interactions, users, n_neighbors, similarity, k=40)
+
+
+def test_column_blocks_do_not_change_the_similarity():
+    rng = np.random.default_rng(4)
+    x = R.PopularityRecommender().fit(pd.DataFrame({
+        "customer_id": rng.integers(0, 200, 1500), "product_id": rng.integers(0, 60, 1500)})).matrix_
+    from helpers.recommend._ranking import top_neighbours
+
+    whole = top_neighbours(x, "cosine", 5)
+    blocked = top_neighbours(x, "cosine", 5, budget=50)     # dozens of small blocks
+    assert (whole != blocked).nnz == 0
+
+
+def test_top_k_equals_a_full_stable_sort():
+    from helpers.recommend._ranking import top_k
+
+    rng = np.random.default_rng(8)
+    scores = rng.integers(0, 4, size=(200, 50)).astype(float)    # heavy ties
+    scores[rng.random(scores.shape) < 0.2] = -np.inf              # seen items
+    scores[:3] = -np.inf                                          # customers who own everything
+    for k in (1, 7, 50):
+        assert np.array_equal(top_k(scores, k), np.argsort(-scores, axis=1, kind="stable")[:, :k])
+
+
+@needs_data
+@pytest.mark.parametrize("similarity", ["cosine", "jaccard", "cooccurrence"])
+def test_sparse_neighbours_equal_the_dense_computation_on_the_sample(purchases, similarity):
+    train, _ = R.temporal_split(purchases, "2025-07-01")
+    users = list(train["customer_id"].unique()) + ["new customer"]
+    _check_against_dense(train, users, 20, similarity, k=10)
