@@ -16,9 +16,18 @@ The functions follow the order of work in a campaign test:
    (fixed and random-effects meta-analysis).
 
 Conventions: "treatment" is the group that got the message, "control" the group
-kept aside. Differences are always *treatment minus control*. Money is in the
-units of the input (euros in the course data). Every result is a small frozen
-dataclass or a DataFrame; nothing is printed.
+kept aside (``vocabulary.GROUPS``). Differences are always *treatment minus
+control*. Money is in the units of the input (euros in the course data).
+
+- Every result is a small frozen dataclass or a DataFrame with the package's
+  field names: ``estimate`` (the difference, or the pooled effect),
+  ``std_error``, ``ci_low`` / ``ci_high`` (at level ``1 − alpha``),
+  ``p_value``, ``alpha``. Nothing is printed.
+- Columns are named by parameters ``<concept>_col`` whose defaults are the data
+  contract's names (:mod:`helpers.columns`): ``campaign_col``, ``customer_col``,
+  ``group_col``, ``timestamp_col``, ``amount_col``, …
+- Power counts one tail, the one in the direction of the effect, in every
+  planning function (R's convention; see :mod:`~helpers.experiments.planning`).
 
 The package has one module per step: :mod:`~helpers.experiments.planning`,
 :mod:`~helpers.experiments.checks`, :mod:`~helpers.experiments.measuring` and

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from ._common import _check_probability
+
 __all__ = ["SRMResult", "srm_test"]
 
 
@@ -68,8 +70,10 @@ def srm_test(counts, expected_shares, alpha: float = 0.001) -> SRMResult:
         raise ValueError("all groups are of size zero")
     if (shares <= 0).any() or (shares >= 1).any() or not np.isclose(shares.sum(), 1.0, atol=1e-6):
         raise ValueError(f"expected_shares must be proportions in (0, 1) that sum to 1; got {shares.tolist()}")
+    _check_probability("alpha", alpha)
     expected = shares / shares.sum() * obs.sum()
     stat, p = stats.chisquare(obs, expected)
-    return SRMResult(float(stat), float(p), int(obs.size - 1), tuple(int(c) for c in obs),
-                     tuple(float(e) for e in expected), float(alpha))
+    return SRMResult(statistic=float(stat), p_value=float(p), df=int(obs.size - 1),
+                     observed=tuple(int(c) for c in obs), expected=tuple(float(e) for e in expected),
+                     alpha=float(alpha))
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from ._common import _as_values, _z_crit
+from ._common import _as_values, _check_probability, _z_crit
 
 __all__ = ["adjust_pvalues", "PooledResult", "pool_effects"]
 
@@ -112,6 +112,7 @@ def pool_effects(estimates, std_errors, method: str = "random", alpha: float = 0
         raise ValueError(f"std_errors must be positive; {int((se <= 0).sum())} are not")
     if method not in {"fixed", "random"}:
         raise ValueError(f"method must be 'fixed' or 'random'; got {method!r}")
+    _check_probability("alpha", alpha)
     k = y.size
     w = 1 / se**2
     mu_fixed = np.sum(w * y) / w.sum()
