@@ -34,25 +34,12 @@ The package has one module per step: :mod:`~helpers.experiments.planning`,
 :mod:`~helpers.experiments.pooling`; every public name is importable from
 ``helpers.experiments`` itself.
 
-References
-----------
-Cohen, J. (1988). *Statistical Power Analysis for the Behavioral Sciences*, 2nd ed.
-Cohen, J. (1992). A power primer. *Psychological Bulletin* 112(1), 155–159.
-Fleiss, J. L., Levin, B. & Paik, M. C. (2003). *Statistical Methods for Rates and
-Proportions*, 3rd ed., ch. 4 (sample size for two proportions).
-Kohavi, R., Tang, D. & Xu, Y. (2020). *Trustworthy Online Controlled Experiments*,
-Cambridge University Press (sample-ratio mismatch, ch. 21).
-Deng, A., Xu, Y., Kohavi, R. & Walker, T. (2013). Improving the sensitivity of online
-controlled experiments by utilizing pre-experiment data (CUPED). *WSDM '13*.
-Efron, B. & Tibshirani, R. (1993). *An Introduction to the Bootstrap*.
-Holm, S. (1979). A simple sequentially rejective multiple test procedure.
-*Scandinavian Journal of Statistics* 6, 65–70.
-Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate.
-*JRSS B* 57(1), 289–300.
-DerSimonian, R. & Laird, N. (1986). Meta-analysis in clinical trials.
-*Controlled Clinical Trials* 7, 177–188.
+References are listed in each module's docstring (Cohen 1988, 1992; Fleiss, Levin
+& Paik 2003; Kohavi, Tang & Xu 2020; Welch 1947; Efron & Tibshirani 1993; Deng
+et al. 2013; Holm 1979; Benjamini & Hochberg 1995; DerSimonian & Laird 1986).
 """
 
+from ._common import IntervalEstimate
 from .checks import SRMResult, srm_test
 from .measuring import (BootstrapResult, ComparisonResult, CupedResult, RoiResult, bootstrap_ci, campaign_roi,
                         compare_by, compare_means, compare_proportions, cuped, pre_period_features)
@@ -68,6 +55,7 @@ __all__ = [
     "minimum_detectable_effect",
     "SRMResult",
     "srm_test",
+    "IntervalEstimate",
     "ComparisonResult",
     "compare_proportions",
     "compare_means",

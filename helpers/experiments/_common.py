@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import stats
 
@@ -53,3 +55,21 @@ def _check_n(name: str, n) -> int:
         raise ValueError(f"{name} is 0: a group of size zero cannot be compared")
     return int(n)
 
+
+
+@dataclass(frozen=True)
+class IntervalEstimate:
+    """The fields every tested estimate of the package shares (treatment minus control, or a pooled effect).
+
+    ``estimate`` in the outcome's units, its ``std_error``, the interval
+    ``ci_low``…``ci_high`` at level ``1 − alpha``, the test ``statistic`` (z or
+    t) and its two-sided ``p_value``.
+    """
+
+    estimate: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    statistic: float
+    p_value: float
+    alpha: float

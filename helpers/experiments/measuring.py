@@ -28,7 +28,7 @@ from scipy import stats
 from helpers import columns, vocabulary
 from helpers._checks import as_timestamp, examples, require_columns, require_dates
 
-from ._common import _as_values, _check_n, _check_probability, _z_crit
+from ._common import IntervalEstimate, _as_values, _check_n, _check_probability, _z_crit
 
 __all__ = ["ComparisonResult", "compare_proportions", "compare_means", "BootstrapResult", "bootstrap_ci",
            "CupedResult", "cuped", "RoiResult", "campaign_roi", "compare_by", "pre_period_features"]
@@ -37,22 +37,16 @@ TREATMENT, CONTROL = vocabulary.GROUPS
 
 
 @dataclass(frozen=True)
-class ComparisonResult:
+class ComparisonResult(IntervalEstimate):
     """Treatment minus control, with a confidence interval and a test.
 
     ``estimate`` is the difference, in the outcome's units (shares for
-    conversion, euros for revenue); ``relative_difference`` is
-    ``estimate / control`` (a share); ``treatment`` and ``control`` are the
-    groups' rates or means.
+    conversion, euros for revenue), with ``std_error``, ``ci_low``, ``ci_high``,
+    ``statistic``, ``p_value`` and ``alpha`` (:class:`IntervalEstimate`);
+    ``relative_difference`` is ``estimate / control`` (a share); ``treatment``
+    and ``control`` are the groups' rates or means.
     """
 
-    estimate: float
-    std_error: float
-    ci_low: float
-    ci_high: float
-    statistic: float
-    p_value: float
-    alpha: float
     relative_difference: float
     treatment: float
     control: float

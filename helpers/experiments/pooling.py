@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from ._common import _as_values, _check_probability, _z_crit
+from ._common import IntervalEstimate, _as_values, _check_probability, _z_crit
 
 __all__ = ["adjust_pvalues", "PooledResult", "pool_effects"]
 
@@ -59,20 +59,14 @@ def adjust_pvalues(p_values, method: str = "holm") -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class PooledResult:
+class PooledResult(IntervalEstimate):
     """A meta-analytic pooled effect and the heterogeneity between campaigns.
 
-    ``estimate`` in the units of the pooled effects; the interval at level
-    ``1 − alpha``; ``weights`` (a read-only array) sum to 1, in the input order.
+    ``estimate`` in the units of the pooled effects, with the fields of
+    :class:`IntervalEstimate` (interval at level ``1 − alpha``, z ``statistic``);
+    ``weights`` (a read-only array) sum to 1, in the input order.
     """
 
-    estimate: float
-    std_error: float
-    ci_low: float
-    ci_high: float
-    statistic: float
-    p_value: float
-    alpha: float
     tau2: float
     q: float
     q_p_value: float
@@ -129,7 +123,7 @@ def pool_effects(estimates, std_errors, method: str = "random", alpha: float = 0
     z = mu / se_mu
     weights = w / w.sum()
     weights.setflags(write=False)
-    return PooledResult(estimate=mu, std_error=se_mu, ci_low=mu - zc * se_mu, ci_high=mu + zc * se_mu,
+    return PooledResult(estimate=mu, std_error=se_mu, ci_low=float(mu - zc * se_mu), ci_high=float(mu + zc * se_mu),
                         statistic=float(z), p_value=float(2 * stats.norm.sf(abs(z))), alpha=float(alpha),
                         tau2=float(tau2 if method == "random" else 0.0), q=q, q_p_value=q_p, i2=float(i2), k=int(k),
                         method=method, weights=weights)
