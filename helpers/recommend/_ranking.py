@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-#: Co-occurrence entries computed at once when building the similarity
-#: (about 16 bytes each for the product and the ranking: some 130 MB).
-BLOCK_ENTRIES = 2**23
+#: Co-occurrence entries computed at once when building the similarity (with
+#: the product and the ranking's temporaries about 70 bytes each: some 300 MB).
+BLOCK_ENTRIES = 2**22
 
 
 def _similarity_values(co, rows, cols, buyers, similarity: str) -> np.ndarray:

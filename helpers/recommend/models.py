@@ -27,8 +27,8 @@ from helpers.recommend._ranking import top_k, top_neighbours
 from helpers.recommend.evaluation import _check_k
 
 _NOT_FITTED = "%(name)s is not fitted yet: call fit(interactions) before using it"
-#: Scores held in memory at once when ranking (customers per block × items): 128 MB of float64.
-SCORE_BLOCK_ENTRIES = 2**24
+#: Scores ranked at once (customers per block × items): 32 MB of float64, some 130 MB with the sort.
+SCORE_BLOCK_ENTRIES = 2**22
 
 
 class _BaseRecommender(BaseEstimator):
