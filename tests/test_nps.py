@@ -175,6 +175,9 @@ def test_scale_check_refuses_a_1_to_5_or_1_to_7_column():
     assert N.nps(effort[:19]) == pytest.approx(-100 * 16 / 19)
     assert N.nps(effort + [8]) == pytest.approx(-100 * 16 / 21)
     assert N.nps_counts(effort + [0]).detractors == 17
+    with pytest.raises(ValueError, match="1–5 scale"):
+        N.check_nps_scale(pd.Series(satisfaction, dtype="float64"), name="survey 'tyytyvaisyys'")
+    N.check_nps_scale(EXAMPLE)
 
 
 def test_interval_fields_and_unpacking():

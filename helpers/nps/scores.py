@@ -63,21 +63,8 @@ def _validate_scores(scores, low: int, high: int, name: str) -> np.ndarray:
     return values.astype("int64")
 
 
-def check_nps_scale(values: np.ndarray, name: str = "nps scores") -> None:
-    """Refuse 0–10 answers that look like a 1–5 or 1–7 scale.
-
-    The rule: at least :data:`SCALE_CHECK_MIN_ANSWERS` (20) answers, every one
-    between 1 and 7, so none of 0, 8, 9 or 10 appears. A real NPS question
-    gives such a group with a probability below 1 % unless more than 79 % of
-    the respondents answer 1–7 (0.79²⁰ < 0.01); a 1–5 satisfaction or a 1–7
-    effort (CES) column always does, and would be read as a score near −100.
-
-    Raises
-    ------
-    ValueError
-        Naming the values seen, the scale they look like and what to do.
-    """
-    values = np.asarray(values)
+def _refuse_short_scale(values: np.ndarray, name: str) -> None:
+    """The rule of :func:`check_nps_scale` on validated 0–10 answers."""
     if len(values) < SCALE_CHECK_MIN_ANSWERS or values.min() < 1 or values.max() > 7:
         return
     seen = sorted(int(v) for v in np.unique(values))
@@ -85,17 +72,38 @@ def check_nps_scale(values: np.ndarray, name: str = "nps scores") -> None:
     raise ValueError(
         f"{name}: all {len(values)} answers lie between 1 and 7 (values seen: {seen}) and none is 0, 8, 9 or "
         f"10: this looks like a {scale} scale (satisfaction or effort), not the 0–10 'would you recommend' "
-        f"question, and would be read as an NPS near -100. Summarise such a column with "
+        f"question, and read as one it would give an NPS of {-100 * float((values < PASSIVE_MIN).mean()):.0f}. "
+        f"Summarise such a column with "
         f"ces_summary(scores, scale=(1, {scale[-1]})); if the answers really are 0–10 (e.g. a group chosen by "
         f"its score, such as only detractors), pass check_scale=False"
     )
+
+
+def check_nps_scale(scores, name: str = "nps scores") -> None:
+    """Refuse 0–10 answers that look like a 1–5 or 1–7 scale.
+
+    The rule: at least :data:`SCALE_CHECK_MIN_ANSWERS` (20) answers, every one
+    between 1 and 7, so none of 0, 8, 9 or 10 appears. A real NPS question
+    gives such a group with a probability below 1 % unless more than 79 % of
+    the respondents answer 1–7 (0.79²⁰ < 0.01); a 1–5 satisfaction or a 1–7
+    effort (CES) column always does, and would be read as a score near −100.
+    Every NPS function applies it unless given ``check_scale=False``.
+
+    Raises
+    ------
+    ValueError
+        Naming the values seen, the scale they look like and what to do (and,
+        as every NPS function, for answers that are missing, not whole
+        numbers or outside 0–10).
+    """
+    _refuse_short_scale(_validate_scores(scores, 0, 10, name), name)
 
 
 def _nps_values(scores, check_scale: bool) -> np.ndarray:
     """0–10 answers as an int64 array, validated and (unless switched off) scale-checked."""
     values = _validate_scores(scores, 0, 10, "nps scores")
     if check_scale:
-        check_nps_scale(values)
+        _refuse_short_scale(values, "nps scores")
     return values
 
 
