@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy import stats
+
+from helpers._results import IntervalEstimate  # noqa: F401  (re-exported for the experiments modules)
 
 
 def _check_probability(name: str, value: float, open_interval: bool = True) -> float:
@@ -54,22 +54,3 @@ def _check_n(name: str, n) -> int:
     if n == 0:
         raise ValueError(f"{name} is 0: a group of size zero cannot be compared")
     return int(n)
-
-
-
-@dataclass(frozen=True)
-class IntervalEstimate:
-    """The fields every tested estimate of the package shares (treatment minus control, or a pooled effect).
-
-    ``estimate`` in the outcome's units, its ``std_error``, the interval
-    ``ci_low``…``ci_high`` at level ``1 − alpha``, the test ``statistic`` (z or
-    t) and its two-sided ``p_value``.
-    """
-
-    estimate: float
-    std_error: float
-    ci_low: float
-    ci_high: float
-    statistic: float
-    p_value: float
-    alpha: float

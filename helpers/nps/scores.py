@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers._checks import examples as _examples
+from helpers._results import IntervalEstimate
 
 #: Score ranges of the three NPS groups on the 0–10 scale.
 PROMOTER_MIN = 9
@@ -157,7 +158,7 @@ class NPSInterval:
 
 
 @dataclass(frozen=True)
-class NPSComparison:
+class NPSComparison(IntervalEstimate):
     """Test of the difference between two Net Promoter Scores (points).
 
     ``estimate`` is the observed difference ``NPS_a − NPS_b``; ``std_error``,
@@ -165,13 +166,6 @@ class NPSComparison:
     ``p_value`` (two-sided) are computed with ``method`` (see :func:`nps_compare`).
     """
 
-    estimate: float
-    std_error: float
-    ci_low: float
-    ci_high: float
-    statistic: float
-    p_value: float
-    alpha: float
     nps_a: float
     nps_b: float
     n_a: int
