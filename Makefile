@@ -13,20 +13,25 @@ export MKL_NUM_THREADS ?= 1
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e .
+	@echo "Installing the course and its dependencies into $(VENV): a few minutes the first time; pip lists each package."
+	$(BIN)/python -m pip install --progress-bar on -e .
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the course into it
 
-lab: $(STAMP)  ## open JupyterLab on the course map
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+lab: $(STAMP)  ## open JupyterLab at the repository root, on lesson 00 (data/README.md and helpers/ in reach)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/00_start_here.ipynb
 
 test: $(STAMP)  ## unit tests, then every notebook re-executed under nbval
 	$(BIN)/python -m pytest tests -q
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks -q
 
-playbook: $(STAMP)  ## execute every notebook in order and write HTML pages under build/
-	$(BIN)/python tools/playbook.py
+# make playbook [DATA=path/to/company.toml] [OUT=folder] [PARAMS='-p NAME VALUE ...']
+DATA =
+OUT = build
+PARAMS =
+playbook: $(STAMP)  ## run every lesson on DATA (default: the sample) and write course view, report and slides to OUT
+	$(BIN)/python tools/playbook.py --out "$(OUT)" $(if $(DATA),--data "$(DATA)") $(PARAMS)
 
 data: $(STAMP)  ## regenerate the sample data (byte-identical for the same seed)
 	$(BIN)/python -m helpers.synth
