@@ -42,8 +42,8 @@ def peak_memory_gb() -> float:
 def generate(n_customers: int, seed: int = 1, days: int = 1096) -> pd.DataFrame:
     """A transaction log of ``n_customers`` customers (about 10 per customer).
 
-    Columns ``customer_id`` (text ``K0000001``), ``date`` (datetime64) and
-    ``amount`` (euros, > 0).
+    Columns ``customer_id`` (text ``K0000001``), ``timestamp`` (datetime64) and
+    ``amount`` (euros, > 0): the data contract's names, so the defaults apply.
     """
     rng = np.random.default_rng(seed)
     first = rng.integers(0, days - 1, n_customers)               # day of the first purchase
@@ -69,7 +69,7 @@ def generate(n_customers: int, seed: int = 1, days: int = 1096) -> pd.DataFrame:
     ids = pd.Index(np.char.add("K", np.char.zfill(np.arange(n_customers).astype(str), 7)))
     return pd.DataFrame({
         "customer_id": ids[cust],
-        "date": pd.Timestamp("2023-01-01") + pd.to_timedelta(day, unit="D"),
+        "timestamp": pd.Timestamp("2023-01-01") + pd.to_timedelta(day, unit="D"),
         "amount": amount,
     })
 
