@@ -9,7 +9,7 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: lab test playbook data notebooks install clean
+.PHONY: lab test playbook data check notebooks install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ playbook: $(STAMP)  ## run every lesson on DATA (default: the sample) and write 
 
 data: $(STAMP)  ## regenerate the sample data (byte-identical for the same seed)
 	$(BIN)/python -m helpers.synth
+
+check: $(STAMP)  ## what a company's data holds and what the health check finds: make check DATA=path/to/company.toml
+	$(BIN)/python -m helpers.data check $(if $(DATA),"$(DATA)")
 
 notebooks: $(STAMP)  ## re-execute the stored notebooks in place and refresh their navigation
 	$(BIN)/python tools/navigation.py
