@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .contracts import CONTRACTS, DataContractError, check_table, column_names
+from .contracts import CONTRACTS, DataContractError, check_table, column_names, core_columns
 
 #: Labels of a trailing total row (compared lower-case, without a trailing colon).
 TOTAL_WORDS = frozenset({"yhteensä", "yht", "yht.", "kaikki yhteensä", "summa", "summa yhteensä", "total",
@@ -210,12 +210,13 @@ def _drop_blank_and_total(frame: pd.DataFrame, lines: list, wide: list, source: 
             f"{source}: {len(bad)} data row(s) have more fields than the header's {frame.shape[1]} columns (a "
             f"trailing separator the header lacks, or a value without a column name): file lines "
             f"{', '.join(str(lines[i]) for i in bad[:3])}; e.g. line {lines[bad[0]]} has {len(fields[bad[0]])} "
-            f"fields {fields[bad[0]][:8]}. Remove the trailing separators or give the extra column a header")
+            f"fields {fields[bad[0]][:8]}. Remove the trailing separators or give the extra column a header; if "
+            f"the file has title rows above its header, set header_row")
     inner = (total & keep).nonzero()[0]
     if len(inner):
         raise DataContractError(f"{source}: {len(inner)} total or subtotal row(s) inside the data (file lines "
-                                f"{', '.join(str(lines[i]) for i in inner[:3])}); only a trailing total row is "
-                                f"dropped: remove the subtotals from the export")
+                                f"{', '.join(str(lines[i]) for i in inner[:3])}; e.g. {fields[inner[0]][:8]}); only "
+                                f"a trailing total row is dropped: remove the subtotals from the export")
     if not keep.any():
         raise DataContractError(f"{source}: has a header but no data rows ({counts['blank_rows']} blank, "
                                 f"{trailing} total row(s))")
@@ -303,6 +304,12 @@ def map_columns(frame: pd.DataFrame, name: str, source: str, columns: dict | Non
         raise DataContractError(f"{source}: more than one column becomes {twice}: "
                                 f"{[c for c, t in rename.items() if t in twice]}")
     ignored = [c for c in frame.columns if c not in rename]
+    missing = [c for c in core_columns(name) if c not in targets]
+    if missing:
+        raise DataContractError(
+            f"{source}: required column(s) {missing} are missing; the file's header has {list(frame.columns)}, of "
+            f"which {ignored} are not mapped (map the client's headers onto the course's names in company.toml "
+            f"[tables.{name}.columns]; if the file has title rows above its header, set header_row)")
     out = frame[list(rename)].rename(columns=rename)
     for col, mapping in values.items():
         if col not in out.columns:
