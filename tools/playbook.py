@@ -286,56 +286,65 @@ def _attr(obj, *names):
     return None
 
 
-def company_summary(data: Path | None, light: dict) -> dict:
-    """Name, period, a few figures and the health-check summary, from ``helpers.data.load_company``.
+def _rows(table, columns: list[str]) -> list[dict]:
+    """A health-check or cleaning table as strings for the index (counts, euros as the course)."""
 
-    Written against both the sample-only ``load_company()`` and the coming
-    ``load_company(path_to_company_toml)``: a ``load_company`` that takes no path is never called on
-    a client (it would return the sample company).
+    def cell(column: str, value) -> str:
+        if column == "rows":
+            return publish.count(value)
+        if column == "share":
+            return f"{float(value):.2%}"
+        return publish.money_text(str(value).replace("_", " "))
+
+    columns = [c for c in columns if c in table.columns]
+    return [{c: cell(c, row[c]) for c in columns} for _, row in table.iterrows()]
+
+
+def company_summary(data: Path | None, light: dict) -> dict:
+    """Name, period, a few figures and the health check, from ``helpers.data.load_company``.
+
+    ``load_company(path)`` reads a company through its ``company.toml`` (no path: the sample).
+    Written defensively: a ``load_company`` that takes no path is never called on a client (it
+    would return the sample company), and anything missing leaves its part of the index out.
     """
     summary = {
         "name": light["name"],
         "start": light.get("data_start"),
         "end": light.get("observation_end"),
         "figures": [],
-        "health": None,
-        "health_columns": [],
+        "found": None,
+        "clean": 0,
+        "skipped": [],
+        "cleaning": None,
+        "unsupported": [],
         "notes": [],
     }
     try:
         from helpers import data as course_data
 
         load = course_data.load_company
-        params = [
-            p
-            for p in inspect.signature(load).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-        if data is None:
-            company = load()
-        elif params and params[0].name != "cache":
-            company = load(str(data))
-        else:
+        params = inspect.signature(load).parameters
+        first = next(iter(params), None)
+        if data is not None and first in (None, "cache"):
             summary["notes"].append(
-                "helpers.data.load_company() does not read a company.toml yet: the "
+                "helpers.data.load_company() does not read a company.toml: the "
                 "company's figures and health check are in the lessons' pages."
             )
             return summary
+        company = load() if data is None else load(str(data))
     except Exception as exc:  # the index still gets written; the reason is shown on it
         summary["notes"].append(
-            f"The company's data could not be summarised: {type(exc).__name__}: {exc}"
+            f"The company's data could not be read: {type(exc).__name__}: {exc}"
         )
         return summary
 
-    summary["name"] = _attr(company, "name", "facts.name", "company.name") or summary["name"]
-    end = _attr(company, "observation_end", "facts.observation_end")
-    orders = getattr(company, "orders", None)
-    customers = getattr(company, "customers", None)
-    if orders is not None and "timestamp" in getattr(orders, "columns", []) and len(orders):
+    summary["name"] = _attr(company, "name", "facts.name") or summary["name"]
+    end = _date(_attr(company, "observation_end", "facts.observation_end"))
+    orders, customers = getattr(company, "orders", None), getattr(company, "customers", None)
+    summary["end"] = end or summary["end"]
+    if orders is not None and "timestamp" in orders.columns and len(orders):
         summary["start"] = _date(orders["timestamp"].min())
-        summary["end"] = _date(end) or summary["end"] or _date(orders["timestamp"].max())
-    else:
-        summary["end"] = _date(end) or summary["end"]
+        summary["end"] = summary["end"] or _date(orders["timestamp"].max())
     if customers is not None:
         summary["figures"].append(("customers", publish.count(len(customers))))
     if orders is not None and len(orders):
@@ -343,30 +352,41 @@ def company_summary(data: Path | None, light: dict) -> dict:
             summary["figures"].append(("orders", publish.count(orders["order_id"].nunique())))
         summary["figures"].append(("order lines", publish.count(len(orders))))
         if "amount" in orders.columns:
-            summary["figures"].append(
-                ("sales, net of returns", publish.euro(float(orders["amount"].sum())))
+            net = publish.euro(float(orders["amount"].sum()))
+            summary["figures"].append(("sales, net of returns", net))
+    summary["notes"] += [str(note) for note in getattr(company, "notes", ()) or ()]
+
+    # the health check runs on the data as read (before cleaning), as lesson 00 does
+    try:
+        if "clean" in params and hasattr(course_data, "health_check"):
+            findings = course_data.health_check(
+                load(None if data is None else str(data), clean=False)
             )
-    for attr in ("health", "findings", "health_check", "cleaning"):
-        table = getattr(company, attr, None)
-        if table is not None and hasattr(table, "columns") and len(table):
-            if "rows" in table.columns:
-                table = table[table["rows"] > 0]
-            columns = [
-                c for c in ("rule", "table", "rows", "action", "consequence") if c in table.columns
+            if "status" in findings.columns:
+                summary["found"] = _rows(
+                    findings[findings["status"] == "found"],
+                    ["rule", "table", "rows", "share", "consequence"],
+                )
+                summary["clean"] = int((findings["status"] == "clean").sum())
+                summary["skipped"] = [
+                    (r.rule.replace("_", " "), r.note)
+                    for r in findings[findings["status"] == "skipped"].itertuples()
+                ]
+    except Exception as exc:
+        summary["notes"].append(f"The health check could not run: {type(exc).__name__}: {exc}")
+    cleaning = getattr(company, "cleaning", None)
+    if cleaning is not None and hasattr(cleaning, "columns") and len(cleaning):
+        if "rows" in cleaning.columns:
+            cleaning = cleaning[cleaning["rows"] > 0]
+        summary["cleaning"] = _rows(cleaning, ["rule", "table", "rows", "action"])
+    if hasattr(company, "supports"):
+        try:
+            table = company.supports()
+            summary["unsupported"] = [
+                (r.analysis, r.missing) for r in table[~table["supported"]].itertuples()
             ]
-            summary["health_columns"] = columns
-            summary["health"] = [
-                {
-                    c: (
-                        publish.count(row[c])
-                        if c == "rows"
-                        else publish.money_text(str(row[c]).replace("_", " "))
-                    )
-                    for c in columns
-                }
-                for _, row in table.iterrows()
-            ]
-            break
+        except Exception:
+            pass
     return summary
 
 
@@ -571,9 +591,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def _result(name: str, **values) -> dict:
     """One lesson's outcome: plain data, as a worker process returns it."""
-    result = {"name": name, "title": name, "status": "ok", "reason": "", "seconds": 0.0,
-              "skipped": [], "warnings": [], "headline_html": "", "headline_tagged": False,
-              "error": None, "course": None, "report": None, "slides": None}  # fmt: skip
+    result = {
+        "name": name,
+        "title": name,
+        "status": "ok",
+        "reason": "",
+        "seconds": 0.0,
+        "skipped": [],
+        "warnings": [],
+        "headline_html": "",
+        "headline_tagged": False,
+        "error": None,
+        "course": None,
+        "report": None,
+        "slides": None,
+    }
     result.update(values)
     return result
 
@@ -613,11 +645,14 @@ def write_index(
         company=summary["name"],
         period=period,
         figures=summary["figures"],
-        health=summary["health"],
-        health_columns=summary["health_columns"],
+        found=summary["found"],
+        clean=summary["clean"],
+        skipped_rules=summary["skipped"],
+        cleaning=summary["cleaning"],
+        unsupported=summary["unsupported"],
         notes=summary["notes"],
         lessons=results,
-        source="the course's sample data" if data is None else data.name,
+        source="the course's sample data" if data is None else f"{data.parent.name}/{data.name}",
         client=data is not None,
         generated=dt.datetime.now().strftime("%d.%m.%Y %H:%M"),
         elapsed=f"{elapsed:.0f}",

@@ -317,6 +317,53 @@ def slide_cells(cells: list, deck_title: str, subtitle: str) -> list:
     return deck
 
 
+# ----------------------------------------------------------------------------- honest text
+#: A figure in prose: a number with thousands separators or decimals, or followed by € or %.
+_FIGURE = re.compile(
+    r"(?<![\w.,])[-−+]?\d{1,3}(?:[ \u00a0\u202f,]\d{3})+(?:[.,]\d+)?(?:\s?(?:€|%|EUR))?"
+    r"|(?<![\w.,])[-−+]?\d+[.,]\d+(?:\s?(?:€|%|EUR))?"
+    r"|(?<![\w.,])[-−+]?\d+\s?(?:€|%|EUR)"
+)
+
+
+def _figure_key(text: str) -> str:
+    """``12 345,6 €`` and ``12,345.6`` -> ``12345.6``: a figure's digits, whatever the format."""
+    core = re.sub(r"[€%EUR\s\u00a0\u202f+−-]", "", text)
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", core):
+        core = core.replace(",", "")
+    return core.replace(",", ".").rstrip("0").rstrip(".") if "." in core.replace(",", ".") else core
+
+
+def unbacked_figures(cells: list) -> list[str]:
+    """Figures in the report's prose (markdown cells) that no output of the lesson printed.
+
+    The check behind "no sentence states a number that was not computed from the company's own
+    data": a figure (thousands separators, decimals, or a € or % sign) in a markdown cell must
+    appear, digits equal, in some printed output (text, tables, HTML) of the same lesson.
+    Headings, code spans and ``$formulas$`` are not read.
+    """
+    printed = set()
+    for cell in cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            texts = [out.get("text", "")] + [
+                v
+                for k, v in out.get("data", {}).items()
+                if k.startswith("text/") and isinstance(v, str)
+            ]
+            for text in texts:
+                printed |= {_figure_key(m) for m in _FIGURE.findall(html.unescape(text))}
+                printed |= set(re.findall(r"\d+(?:\.\d+)?", text))
+    found = []
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            prose = "\n".join(line for line in cell.source.splitlines() if not _HEADING.match(line))
+            prose = re.sub(
+                r"`[^`]*`|\$[^$]*\$", "", prose
+            )  # code spans and formulas are not figures
+            found += [m for m in _FIGURE.findall(prose) if _figure_key(m) not in printed]
+    return found
+
+
 # ----------------------------------------------------------------------------- rendering
 _LESSON_LINK = re.compile(r'href="(\d\d_[\w-]+)\.ipynb(#[^"]*)?"')
 _ANCHOR = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
