@@ -236,3 +236,23 @@ def test_excel_sheet_and_header_row_are_selectable_with_date_cells_and_ids_as_te
 
 def test_old_excel_files_are_refused_with_the_fix(tmp_path):
     assert "save it as .xlsx" in refused(write(tmp_path / "vanha.xls", b"\xd0\xcf\x11\xe0"))
+
+
+def test_excels_separator_hint_line_is_understood(tmp_path):
+    path = write(tmp_path / "o.csv", "sep=;\ncustomer_id;timestamp;amount\nA;2025-01-01;1,5\n")
+    df = data.read_table(path, "orders")
+    assert df["amount"].tolist() == [1.5] and df.attrs["intake"]["separator"] == "';'"
+
+
+def test_an_excel_number_id_and_a_zero_padded_text_id_are_flagged_as_a_likely_clash(tmp_path):
+    orders = _workbook(tmp_path / "tilaukset.xlsx", [["customer_id", "timestamp", "amount"],
+                                                     [123, datetime(2025, 1, 2), 10.0],
+                                                     ["000124", datetime(2025, 1, 3), 5.0]])
+    df = data.read_table(orders, "orders", sheet="Tilausrivit")
+    assert df["customer_id"].tolist() == ["123", "000124"]  # read as written: never merged silently
+    customers = pd.DataFrame({"customer_id": ["000123", "000124"],
+                              "signup_date": pd.to_datetime(["2025-01-02", "2025-01-03"])})
+    found = data.health_check(customers, df).set_index(["table", "rule"])
+    assert found.loc[("orders", "id_format_clash"), "rows"] == 1
+    assert found.loc[("orders", "id_format_clash"), "examples"] == "123 2025-01-02"
+    assert found.loc[("orders", "customer_not_in_register"), "rows"] == 1
