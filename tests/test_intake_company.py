@@ -207,6 +207,7 @@ def test_the_cdnow_client_export_gives_exactly_the_rows_and_euros_of_the_origina
         (69_661, 69_659, 1) if toml == "company.toml" else (69_660, 69_659, 1))
     assert intake["ignored"] == "Toimitustapa; Huomautus"
     assert len(company.customers) == cdnow["customer_id"].nunique() == 23_570
+    assert data.load_company(CDNOW).source == CDNOW / "company.toml"  # the folder is enough
     assert company.cleaning["action"].str.startswith("not changed").all()  # nothing allowed: nothing changed
 
 

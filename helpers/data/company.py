@@ -203,14 +203,18 @@ def _cache_file(desc: Description, kind: str) -> Path:
 
 def _cached(path: Path | None, make):
     if path is not None and path.exists():
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            pass  # replaced or removed by a parallel run: read the data again
     value = make()
     if path is not None:
         CACHE_DIR.mkdir(exist_ok=True)
         stem = path.name.rsplit("-", 1)[0]
         for old in list(CACHE_DIR.glob(f"{stem}-*.pkl")) + list(CACHE_DIR.glob("company-" + "?" * 16 + ".pkl")):
-            old.unlink(missing_ok=True)
+            if old != path:  # older versions of this company (and the cache layout before company.toml)
+                old.unlink(missing_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -224,8 +228,8 @@ def load_company(path: str | Path | None = None, cache: bool = True, clean: bool
     Parameters
     ----------
     path : path, optional
-        The company's ``company.toml`` (see ``data/README.md``); ``None`` is
-        the sample company, Kotiranta Oy and Aurora Park.
+        The company's ``company.toml`` (see ``data/README.md``), or the folder
+        holding it; ``None`` is the sample company, Kotiranta Oy and Aurora Park.
     cache : bool
         Reading and checking every table takes seconds, so the result is kept
         in ``data/.cache/`` (not in git) and reused while neither the

@@ -172,6 +172,7 @@ def read_description(path: str | Path) -> Description:
         table or fix, a date that is not a date, dates in the wrong order.
     """
     path = Path(path).resolve()
+    path = path / "company.toml" if path.is_dir() else path
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such company description (a company.toml)")
     try:
