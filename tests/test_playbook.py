@@ -120,6 +120,8 @@ def test_report_and_slides_load_nothing_from_the_web(sample_run):
         text = page.read_text(encoding="utf-8")
         assert not WEB_ASSET.search(text), f"{page.name}: {WEB_ASSET.search(text).group(0)}"
         assert not CSS_WEB.search(text), f"{page.name}: {CSS_WEB.search(text).group(0)}"
+        if page.parent.name != "slides":
+            assert "<script" not in text, f"{page.name}: a report page has no script"
 
 
 def test_slides_use_only_the_local_reveal(sample_run):

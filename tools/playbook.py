@@ -64,7 +64,8 @@ Cell tags (cell metadata ``tags``):
 Sections left out of the report by their heading alone: Objectives, How to use the course, Course
 map, Course contents, Exercises, Check your understanding, Glossary, Key points, Adapting this for a
 client, References…, Check against the truth, Check your environment (a leading number such as
-"5." is ignored). Code is never in the report; nor are stderr outputs (warnings, logs).
+"5." is ignored). Code is never in the report; nor are stderr outputs (warnings, logs) or
+scikit-learn model diagrams.
 
 Outputs the playbook reads:
 

@@ -193,14 +193,20 @@ def _status_only(cell) -> bool:
     )
 
 
+def _model_diagram(output) -> bool:
+    """A scikit-learn estimator's HTML display (a model's wiring, with script and doc links)."""
+    page = output.get("data", {}).get("text/html", "")
+    return isinstance(page, str) and "sk-top-container" in page
+
+
 def report_cells(nb, client: bool) -> list:
     """The cells a manager sees, in order, as copies: no code input, no course material.
 
     Dropped: cells tagged with any of :data:`NEVER_IN_REPORT`; in a client run (``client=True``)
     cells tagged :data:`SAMPLE_PROSE`; whole sections whose heading is in :data:`COURSE_SECTIONS`
     or whose heading cell is tagged :data:`COURSE_ONLY`; raw cells; stderr and error outputs;
-    code cells left without output. Code cells whose only output is a ``Skipped:`` line get the
-    tag ``pb-skipped`` (styled as a note).
+    scikit-learn model diagrams; code cells left without output. Code cells whose only output
+    is a ``Skipped:`` line get the tag ``pb-skipped`` (styled as a note).
     """
     kept, drop_below = [], None  # drop_below: level of the heading whose section is being dropped
     for cell in nb.cells:
@@ -224,7 +230,10 @@ def report_cells(nb, client: bool) -> list:
             cell.outputs = [
                 o
                 for o in cell.outputs
-                if o.get("output_type") in ("display_data", "execute_result")
+                if (
+                    o.get("output_type") in ("display_data", "execute_result")
+                    and not _model_diagram(o)
+                )
                 or (o.get("output_type") == "stream" and o.get("name") == "stdout")
             ]
             if not cell.outputs:
