@@ -7,8 +7,11 @@ leave after each repeat purchase, as in Fader, Hardie & Lee 2005); campaigns
 have randomised control groups and known individual effects (negative for some:
 the "sleeping dogs"); survey scores come from known driver weights; a few
 ambassadors bring many new customers; season-pass renewal follows a
-shifted-beta-geometric-like churn with a planted three-visit effect; and a
-documented set of data faults is planted into the register and the order lines.
+shifted-beta-geometric-like churn with a planted three-visit effect; a win-back
+automation fired by 120 days of silence runs with an always-on random holdout
+and known effects per firing (persuadable, sure things, lost causes, sleeping
+dogs); and a documented set of data faults is planted into the register and
+the order lines.
 
 Everything flows from one seed (:data:`SEED`): ``make data`` (``python -m
 helpers.synth``) twice gives byte-identical files. Lessons never import this
@@ -29,7 +32,8 @@ timeline, id formats), :mod:`~helpers.synth.latent` (segments),
 :mod:`~helpers.synth.people` (persons, consents, register, postal codes,
 stores), :mod:`~helpers.synth.purchases` (products, purchase days, order lines,
 returns), :mod:`~helpers.synth.campaigns`, :mod:`~helpers.synth.survey` (survey
-and referrals), :mod:`~helpers.synth.park`, :mod:`~helpers.synth.faults` and
+and referrals), :mod:`~helpers.synth.park`, :mod:`~helpers.synth.automation`
+(the win-back rule and its answer key), :mod:`~helpers.synth.faults` and
 :mod:`~helpers.synth.build` (:func:`generate`, :func:`write`, :func:`main`).
 """
 

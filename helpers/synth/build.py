@@ -1,12 +1,15 @@
 """Generate every table of a company and its answer key from one seed, and write them as CSV.
 
 :func:`generate` runs the named steps in order: the people, their purchase days
-and the campaigns (:func:`_simulate_world`), the order lines up to the
-observation end (:func:`_observed_lines`), the campaigns' measured outcomes, the
-tables the company holds (:func:`_company_tables`), the answer key
-(:func:`_answer_key`), the planted faults and the park. Each step draws from its
-own random stream (:func:`helpers.synth.common.rngs`), so a change in one step
-leaves the others' draws as they were.
+and the campaigns (:func:`_simulate_world`); the order lines up to the
+observation end and the win-back automation's firings and effects on them
+(:func:`_observed_lines`); the campaigns' measured outcomes; the tables the
+company holds (:func:`_company_tables`); the answer key (:func:`_answer_key`);
+the planted faults; the park; the automation's answer key. Each step draws from
+its own random stream (:func:`helpers.synth.common.rngs`), so a change in one
+step leaves the others' draws as they were: version 3 added the late joiners
+(sign-ups in November and December 2025) and the automation with streams of
+their own, and the members who joined earlier kept every draw of version 2.
 """
 
 from __future__ import annotations
@@ -21,13 +24,13 @@ import pandas as pd
 
 from helpers import DATA_DIR
 from helpers.synth import campaigns as camp
-from helpers.synth import faults, park, people, purchases, survey
-from helpers.synth.common import CATEGORIES, N_PERSONS, SEED, VERSION, IdFormats, Settings, rngs
+from helpers.synth import automation, faults, park, people, purchases, survey
+from helpers.synth.common import CATEGORIES, N_PERSONS, SEED, TREATMENT, VERSION, IdFormats, Settings, rngs
 from helpers.synth.latent import SEGMENTS
 from helpers.vocabulary import CHANNELS, SAMPLE, CompanyFacts
 
 #: Tables written gzip-compressed.
-LARGE = {"orders", "campaign_members", "campaign_effects"}
+LARGE = {"orders", "campaign_members", "campaign_effects", "automation_members", "automation_effects"}
 
 
 @dataclass
@@ -75,26 +78,37 @@ def generate(seed: int = SEED, *, n_persons: int = N_PERSONS, shift_days: int = 
 
 
 def _generate(cfg: Settings) -> SampleData:
-    """The steps of :func:`generate`, each with its own random stream (``r[0]``, …, ``r[9]``)."""
+    """The steps of :func:`generate`, each with its own random stream (``r[0]``, …, ``r[11]``).
+
+    ``r[10]`` is split into the late joiners' streams and ``r[11]`` into the
+    automation's: both came with version 3 and left the earlier streams' draws as they were.
+    """
     r = rngs(cfg.seed, 12)
-    world = _simulate_world(cfg, r)
-    lines = _observed_lines(cfg, r, world)
-    sales = lines[lines["quantity"] > 0]
-    members = camp.measure_members(cfg, world.members, world.plan, sales, world.persons, world.customer_ids)
-    tables = _company_tables(cfg, r, world, lines, sales, members)
+    late, auto = r[10].spawn(8), r[11].spawn(3)
+    world = _simulate_world(cfg, r, late)
+    lines = _observed_lines(cfg, r, late, auto, world)
+    sales = lines.final[(lines.final["quantity"] > 0) & ~lines.final["removed"]]
+    members = camp.measure_members(cfg, world.members, world.plan, sales, world.persons, world.customer_ids,
+                                   value_sales=lines.before[lines.before["quantity"] > 0])
+    tables = _company_tables(cfg, r, late, world, lines, sales, members)
     truth = _answer_key(world, members, tables["products"])
-    customers, orders, truth["faults"] = faults.plant_faults(cfg, r[8], tables["customers"], tables["orders"])
+    customers, orders, found = faults.plant_faults(cfg, r[8], tables["customers"], tables["orders"])
+    orders, truth["faults"] = _without_skipped(orders, found)
     holders, seasons, park_campaign, park_truth, park_effects = park.make_park(cfg, r[9])
     tables.update(customers=customers, orders=orders, park_holders=holders, park_seasons=seasons,
                   park_campaign=park_campaign)
-    truth.update(park_truth=park_truth, park_effects=park_effects, park_parameters=park.park_parameters())
+    effects = automation.effects_truth(cfg, lines.firings, lines.before, lines.potential, world.customer_ids)
+    truth.update(park_truth=park_truth, park_effects=park_effects, park_parameters=park.park_parameters(),
+                 automation_effects=effects, automation_parameters=automation.parameters(effects),
+                 trigger_effects=_trigger_effects(park_effects, effects))
     return SampleData(_in_order(tables, TABLE_ORDER), _in_order(truth, TRUTH_ORDER), cfg.facts)
 
 
 TABLE_ORDER = ["customers", "orders", "products", "stores", "postal_codes", "campaigns", "campaign_members", "survey",
-               "referrals", "park_holders", "park_seasons", "park_campaign"]
+               "referrals", "park_holders", "park_seasons", "park_campaign", "automations", "automation_members"]
 TRUTH_ORDER = ["customers_truth", "segments", "campaign_effects", "campaigns_truth", "product_associations",
-               "survey_drivers", "faults", "park_truth", "park_effects", "park_parameters"]
+               "survey_drivers", "faults", "park_truth", "park_effects", "park_parameters", "automation_effects",
+               "automation_parameters", "trigger_effects"]
 
 
 def _in_order(tables: dict, order: list) -> dict:
@@ -114,53 +128,153 @@ class _World:
     customer_ids: np.ndarray
 
 
-def _simulate_world(cfg: Settings, r: list) -> _World:
+def _simulate_world(cfg: Settings, r: list, late: list) -> _World:
     """Persons, their consents, purchase days until the end of the future year, and the campaigns' effects.
 
-    Also records in ``persons`` the answer key's future: purchase days in the
-    hidden future year and whether the person is alive at the observation end.
+    The early members come from ``r``, the late joiners from ``late`` and are
+    appended after them (persons stay in sign-up order). Also records in
+    ``persons`` the answer key's future: purchase days in the hidden future
+    year and whether the person is alive at the observation end.
     """
     postal = people.make_postal_codes(cfg)
     products = purchases.make_products(cfg)
     persons = people.make_persons(cfg, r[0], postal)
     people.add_consents(cfg, r[1], persons)
+    joiners = people.make_persons(cfg, late[0], postal, late=True)
+    people.add_consents(cfg, late[1], joiners, first_number=cfg.n_early + 1, taken_phones=persons["phone"])
     events = purchases.simulate_purchase_days(cfg, r[2], persons)
+    late_events = purchases.simulate_purchase_days(cfg, late[2], joiners).assign(
+        person=lambda e: e["person"] + cfg.n_early)
+    persons = pd.concat([persons, joiners], ignore_index=True)
+    events = pd.concat([events, late_events], ignore_index=True)
     plan = camp.campaign_plan(cfg)
-    events, members = camp.run_campaigns(cfg, r[3], persons, events, plan)
+    events, members = camp.run_campaigns(cfg, r[3], persons, events, plan, late[3])
     obs_end = cfg.days(cfg.observation_end) + 1
     organic = events[events["source"] == "organic"]
     future = organic[organic["t"] >= obs_end]
     future_days = future.assign(day=np.floor(future["t"])).drop_duplicates(["person", "day"])
     persons["purchases_future"] = np.bincount(future_days["person"], minlength=len(persons))
     persons["alive_at_end"] = purchases.alive_at(persons, organic, obs_end)
-    return _World(postal, products, plan, persons, events, members, cfg.ids.make("customer", len(persons)))
+    n_duplicates = cfg.scaled(faults.REGISTER_FAULTS["duplicate_customer"])
+    return _World(postal, products, plan, persons, events, members, people.customer_ids(cfg, n_duplicates))
 
 
-def _observed_lines(cfg: Settings, r: list, world: _World) -> pd.DataFrame:
-    """Order lines (returns included) up to the observation end, numbered into orders."""
+@dataclass
+class _Lines:
+    """Order lines up to the observation end, before and after the automation acted."""
+
+    before: pd.DataFrame  # early and late lines as they would be without the automation (un-numbered)
+    final: pd.DataFrame  # as recorded, numbered; purchases that treated sleeping dogs skip marked ``removed``
+    potential: pd.DataFrame  # every purchase the message brings or would bring (held-out firings too)
+    firings: pd.DataFrame  # the automation's firings
+
+
+def _observed_lines(cfg: Settings, r: list, late: list, auto: list, world: _World) -> _Lines:
+    """Order lines (returns included) up to the observation end, numbered into orders, and the automation's firings.
+
+    The early members' lines are drawn from ``r`` exactly as version 2 drew
+    them, the late joiners' from ``late`` (with the same catalogue tastes),
+    the automation's purchases from ``auto``. The skipped purchases stay in
+    ``final`` (marked) until the faults are planted, so the faults land where
+    version 2 put them.
+    """
     obs_end = cfg.days(cfg.observation_end) + 1
     observed = world.events[world.events["t"] < obs_end].reset_index(drop=True)
-    lines = purchases.build_order_lines(cfg, r[4], world.persons, observed, world.products,
-                                        camp.offer_discounts(world.plan))
-    lines = purchases.add_returns(r[5], world.persons, lines)
-    lines = lines[lines["t"] < obs_end]
-    return purchases.number_orders(cfg, lines, world.customer_ids)
+    n_early = int((observed["person"] < cfg.n_early).sum())  # the early members' events come first
+    offers = camp.offer_discounts(world.plan)
+    early, taste = purchases.build_order_lines(cfg, r[4], world.persons.iloc[:cfg.n_early], observed.iloc[:n_early],
+                                               world.products, offers)
+    early = purchases.add_returns(r[5], world.persons, early)
+    joiners, _ = purchases.build_order_lines(cfg, late[4], world.persons, observed.iloc[n_early:], world.products,
+                                             offers, taste)
+    joiners = purchases.add_returns(late[5], world.persons, joiners.assign(ev=joiners["ev"] + n_early))
+    lines = pd.concat([early.assign(origin="early"), joiners.assign(origin="late")], ignore_index=True)
+    firings, removed = automation.fire(cfg, auto[0], world.persons, observed)
+    potential = _automation_lines(cfg, auto, world, firings, taste, first_ev=len(observed))
+    final = _recorded_lines(firings, lines, potential, removed)
+    final = purchases.number_orders(cfg, final[final["t"] < obs_end], world.customer_ids)
+    return _Lines(lines[lines["t"] < obs_end], final, potential[potential["t"] < obs_end], firings)
 
 
-def _company_tables(cfg: Settings, r: list, world: _World, lines: pd.DataFrame, sales: pd.DataFrame,
+def _automation_lines(cfg: Settings, auto: list, world: _World, firings: pd.DataFrame, taste,
+                      first_ev: int) -> pd.DataFrame:
+    """Lines (and returns) of every purchase the message brings or would bring; ``firing`` names its firing."""
+    brought = automation.push_events(cfg, firings)
+    offer = {cfg.ids.automation.format(1): automation.VOUCHER_DISCOUNT}
+    lines, _ = purchases.build_order_lines(cfg, auto[1], world.persons, brought.reset_index(drop=True),
+                                           world.products, offer, taste)
+    lines = purchases.add_returns(auto[2], world.persons, lines.assign(ev=lines["ev"] + first_ev))
+    return lines.assign(origin="automation", firing=brought["firing"].to_numpy()[_sale_event(lines) - first_ev])
+
+
+def _sale_event(lines: pd.DataFrame) -> np.ndarray:
+    """The purchase event of each line (a return's is the sale it returns)."""
+    ev = lines["ev"].to_numpy()
+    return np.where(ev < 0, -1 - ev, ev)
+
+
+def _recorded_lines(firings: pd.DataFrame, lines: pd.DataFrame, potential: pd.DataFrame,
+                    removed: np.ndarray) -> pd.DataFrame:
+    """The treated firings' effects on the lines: vouchers in the window, the purchases brought, the skipped ones."""
+    treated = firings["group"].eq(TREATMENT).to_numpy()
+    final = automation.with_voucher(lines, automation.window_events(firings[treated], lines))
+    final["removed"] = np.isin(_sale_event(final), removed)
+    brought = potential[treated[potential["firing"].to_numpy()]].drop(columns="firing")
+    return pd.concat([final, brought.assign(removed=False)], ignore_index=True)
+
+
+def _company_tables(cfg: Settings, r: list, late: list, world: _World, lines: _Lines, sales: pd.DataFrame,
                     members: pd.DataFrame) -> dict:
-    """The tables the company holds (before the faults): register, orders, reference lists, campaigns, survey."""
+    """The tables the company holds (before the faults): register, orders, reference lists, campaigns, survey.
+
+    The orders keep their ``origin`` and the skipped purchases (``removed``)
+    until the faults are planted. The survey is drawn among the early
+    members' purchases as version 2 drew it (the skipped ones included).
+    """
+    surveyed = lines.final[(lines.final["quantity"] > 0) & lines.final["origin"].eq("early")]
     return {
         "customers": people.make_register(cfg, world.persons, sales, world.customer_ids),
-        "orders": lines[purchases.ORDER_COLUMNS].copy(),
+        "orders": lines.final[purchases.ORDER_COLUMNS + ["origin", "removed"]].copy(),
         "products": world.products,
         "stores": people.make_stores(cfg),
         "postal_codes": world.postal[["postal_code", "town", "area_type"]],
         "campaigns": camp.campaign_table(world.plan),
         "campaign_members": members[["campaign_id", "customer_id", "group", "converted", "revenue", "margin"]],
-        "survey": survey.make_survey(cfg, r[6], world.persons, sales, world.customer_ids),
-        "referrals": survey.make_referrals(cfg, r[7], world.persons, world.customer_ids),
+        "survey": survey.make_survey(cfg, r[6], world.persons, surveyed, world.customer_ids),
+        "referrals": survey.make_referrals(cfg, r[7], world.persons, world.customer_ids, late[7]),
+        "automations": automation.automation_table(cfg),
+        "automation_members": automation.member_table(cfg, lines.firings, sales, world.customer_ids),
     }
+
+
+def _without_skipped(orders: pd.DataFrame, found: pd.DataFrame):
+    """The orders without the purchases treated sleeping dogs skipped, and the faults that remain."""
+    orders = orders[~orders["removed"]].drop(columns=["origin", "removed"]).reset_index(drop=True)
+    keys = set(orders["order_id"] + "/" + orders["line_no"].astype(str))
+    gone = found["table"].eq("orders") & ~found["key"].isin(keys)
+    return orders, found[~gone].reset_index(drop=True)
+
+
+def _trigger_effects(park_effects: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
+    """``truth/trigger_effects.csv``: the planted effects of the triggers the companies ran, one row per measure.
+
+    The park's three-visit effect and its voucher test (mean true effect over
+    the test's members, as if each were sent the voucher); the win-back
+    automation's mean true effects per firing, overall and by response type.
+    """
+    rows = [("park_third_visit", "churn multiplier after a season of three or more visits",
+             park.THREE_VISIT_CHURN_MULTIPLIER, "ratio"),
+            ("park_voucher", "mean added chance of a third visit", park_effects["true_effect_third_visit"].mean(),
+             "probability"),
+            ("park_voucher", "mean added chance of renewing", park_effects["true_effect_renewal"].mean(),
+             "probability")]
+    for measure, unit in [("buy", "probability"), ("purchases", "purchases per firing"),
+                          ("revenue", "euros per firing"), ("margin", "euros per firing")]:
+        col = f"true_effect_{measure}"
+        rows.append(("winback", f"mean {measure} effect", effects[col].mean(), unit))
+        rows += [("winback", f"mean {measure} effect, {kind}", part[col].mean(), unit)
+                 for kind, part in effects.groupby("response_type")]
+    return pd.DataFrame(rows, columns=["trigger", "measure", "value", "unit"])
 
 
 def _answer_key(world: _World, members: pd.DataFrame, products: pd.DataFrame) -> dict:

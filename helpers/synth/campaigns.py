@@ -78,7 +78,7 @@ def offer_discounts(plan: pd.DataFrame) -> dict:
 
 
 def run_campaigns(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame, events: pd.DataFrame,
-                  plan: pd.DataFrame):
+                  plan: pd.DataFrame, late_rng: np.random.Generator):
     """Send the campaigns with random control groups and apply their true effects.
 
     For a treated member who is still alive at the send date, a positive effect
@@ -87,6 +87,10 @@ def run_campaigns(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame
     purchases they would have made in the window. The exact change in the
     probability of buying in the window is the member's ``true_effect``.
 
+    The early members (the first ``cfg.n_early`` persons) are drawn from
+    ``rng``; late joiners who qualify for a campaign from ``late_rng``, at the
+    rate at which the early ones were (so adding them changed no early draw).
+
     Returns the purchase events with the campaigns' effects, and one row per
     member and campaign (``person``, ``group``, ``true_effect``, …).
     """
@@ -94,26 +98,42 @@ def run_campaigns(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame
     members = []
     for c in plan.itertuples(index=False):
         send = cfg.days(c.send_date)
-        idx = _audience(cfg, rng, persons, events, send, c.channel, c.audience_rule)
-        control = np.zeros(idx.size, bool)
-        control[rng.permutation(idx.size)[: int(round(c.control_share * idx.size))]] = True
-        alive = alive_at(persons, organic, send)[idx]
-        lam, push, put_off = _individual_effects(persons, idx, c.send_date.month - 1, c.channel, c.kind)
-        p0 = 1 - np.exp(-lam)
-        true_effect = alive * (push * (1 - p0) - put_off * p0)
-        events = _respond(rng, events, idx, ~control & alive, push, put_off, send, c.campaign_id)
-        members.append(pd.DataFrame({"campaign_id": c.campaign_id, "person": idx,
-                                     "group": np.where(control, CONTROL, TREATMENT), "true_effect": true_effect, "expected_organic": alive * lam,
-                                     "push": alive * push, "put_off": alive * put_off}))
+        eligible = _audience(persons, events, send, c.channel, c.audience_rule)
+        early = eligible[eligible < cfg.n_early]
+        idx = early
+        if idx.size > cfg.scaled(MAX_AUDIENCE):
+            idx = np.sort(rng.choice(idx, cfg.scaled(MAX_AUDIENCE), replace=False))
+        parts = [(rng, idx)]
+        late = eligible[eligible >= cfg.n_early]
+        if late.size:
+            parts.append((late_rng, late[late_rng.random(late.size) < idx.size / max(early.size, 1)]))
+        for part_rng, part in parts:
+            events, sent = _send(cfg, part_rng, persons, organic, events, c, part)
+            members.append(sent)
     events = events.sort_values(["person", "t"], kind="stable", ignore_index=True)
     return events, pd.concat(members, ignore_index=True)
 
 
-def _audience(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame, events: pd.DataFrame, send: int,
-              channel: str, rule: str) -> np.ndarray:
-    """Persons the campaign goes to: consent for the channel, signed up a week before, the audience rule.
+def _send(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame, organic: pd.DataFrame,
+          events: pd.DataFrame, c, idx: np.ndarray):
+    """One campaign to the members ``idx``: the control group, the true effects, the responses."""
+    send = cfg.days(c.send_date)
+    control = np.zeros(idx.size, bool)
+    control[rng.permutation(idx.size)[: int(round(c.control_share * idx.size))]] = True
+    alive = alive_at(persons, organic, send)[idx]
+    lam, push, put_off = _individual_effects(persons, idx, c.send_date.month - 1, c.channel, c.kind)
+    p0 = 1 - np.exp(-lam)
+    true_effect = alive * (push * (1 - p0) - put_off * p0)
+    events = _respond(rng, events, idx, ~control & alive, push, put_off, send, c.campaign_id)
+    return events, pd.DataFrame({"campaign_id": c.campaign_id, "person": idx,
+                                 "group": np.where(control, CONTROL, TREATMENT), "true_effect": true_effect,
+                                 "expected_organic": alive * lam, "push": alive * push, "put_off": alive * put_off})
 
-    A larger audience is cut at random to ``MAX_AUDIENCE`` (scaled to the settings' size).
+
+def _audience(persons: pd.DataFrame, events: pd.DataFrame, send: int, channel: str, rule: str) -> np.ndarray:
+    """Persons the campaign may go to: consent for the channel, signed up a week before, the audience rule.
+
+    The caller cuts a larger audience at random to ``MAX_AUDIENCE`` (scaled to the settings' size).
     """
     consent = persons[f"consent_{channel}"].eq(YES).to_numpy().copy()
     if channel == "sms":
@@ -125,10 +145,7 @@ def _audience(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame, ev
         ok &= last_buy >= send - 365
     elif rule == "lapsed6":
         ok &= last_buy < send - 182
-    idx = np.flatnonzero(ok)
-    if idx.size > cfg.scaled(MAX_AUDIENCE):
-        idx = np.sort(rng.choice(idx, cfg.scaled(MAX_AUDIENCE), replace=False))
-    return idx
+    return np.flatnonzero(ok)
 
 
 def _individual_effects(persons: pd.DataFrame, idx: np.ndarray, month: int, channel: str, kind: str):
@@ -170,14 +187,15 @@ def campaign_table(plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def measure_members(cfg: Settings, members: pd.DataFrame, plan: pd.DataFrame, sales: pd.DataFrame,
-                    persons: pd.DataFrame, customer_ids: np.ndarray) -> pd.DataFrame:
+                    persons: pd.DataFrame, customer_ids: np.ndarray, value_sales: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each member's outcome in the response window (returns excluded) and true effect in euros.
 
     ``revenue`` and ``margin`` are the euros of the member's purchase lines
     from the send day on, for ``RESPONSE_WINDOW_DAYS`` days; ``converted`` is 1
     when there was any. The true effect in euros values the change in the
     chance of buying at the person's mean organic order (their spend level
-    when they had none).
+    when they had none) in ``value_sales`` (default ``sales``; the build passes
+    the sales before the win-back automation's vouchers).
     """
     members = members.merge(plan[["campaign_id", "send_date"]], on="campaign_id")
     send_day = (members["send_date"] - cfg.data_start).dt.days.to_numpy()
@@ -188,7 +206,8 @@ def measure_members(cfg: Settings, members: pd.DataFrame, plan: pd.DataFrame, sa
     members["revenue"] = agg["revenue"].reindex(members.index, fill_value=0.0).round(2)
     members["margin"] = agg["margin"].reindex(members.index, fill_value=0.0).round(2)
     members["converted"] = members.index.isin(agg.index).astype(int)
-    organic_orders = sales[sales["source"] == "organic"].groupby("ev").agg(person=("person", "first"), amount=("amount", "sum"))
+    value_sales = sales if value_sales is None else value_sales
+    organic_orders = value_sales[value_sales["source"] == "organic"].groupby("ev").agg(person=("person", "first"), amount=("amount", "sum"))
     value = organic_orders.groupby("person")["amount"].mean().reindex(range(len(persons)))
     value = value.fillna(pd.Series(persons["spend_level"].to_numpy())).to_numpy()
     v = value[members["person"].to_numpy()]

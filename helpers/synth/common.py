@@ -20,12 +20,19 @@ from helpers.vocabulary import (
 
 #: Seed of the sample data.
 SEED = 20260105
-#: Version of the generator; written to ``data/sample/READY``.
-VERSION = "2"
-#: Number of real persons behind the sample's register (before duplicates are planted).
-N_PERSONS = 14_600
+#: Version of the generator; written to ``data/sample/READY``. Version 3: sign-ups run
+#: through December 2025 (the late joiners) and a win-back automation with an always-on
+#: holdout runs in 2024-2025 (:mod:`helpers.synth.automation`).
+VERSION = "3"
+#: Number of real persons behind the sample's register (before duplicates are planted):
+#: 14 600 who joined by the end of October 2025 and 1 513 late joiners.
+N_PERSONS = 16_113
 #: Last sign-up day of the sample (the club keeps growing until then).
-SAMPLE_SIGNUP_END = pd.Timestamp("2025-10-31")
+SAMPLE_SIGNUP_END = pd.Timestamp("2025-12-31")
+#: Last sign-up day of the generator's version 2. Members who joined by then are drawn
+#: exactly as version 2 drew them; the later ones (the *late joiners*) come from random
+#: streams of their own, so adding them left the earlier members' data as it was.
+SAMPLE_EARLY_SIGNUP_END = pd.Timestamp("2025-10-31")
 #: First day of the sample's last observed calendar year (loyalty tiers are earned in it).
 SAMPLE_TIER_YEAR_START = pd.Timestamp("2025-01-01")
 #: Smallest register the generator supports (the survey, the ambassadors and the
@@ -55,6 +62,7 @@ class IdFormats:
     store: str = "S{:d}"
     response: str = "R{:05d}"  # survey responses
     holder: str = "H{:05d}"  # season-pass holders of the park
+    automation: str = "A{:02d}"  # marketing-automation rules
 
     def __post_init__(self):
         for f in fields(self):
@@ -122,6 +130,11 @@ class Settings:
         return self.shifted(SAMPLE_SIGNUP_END)
 
     @property
+    def early_signup_end(self) -> pd.Timestamp:
+        """Last sign-up day of the early members (version 2's sign-up end); later joiners are the late joiners."""
+        return self.shifted(SAMPLE_EARLY_SIGNUP_END)
+
+    @property
     def tier_year_start(self) -> pd.Timestamp:
         """First day of the last observed year, whose spend sets the loyalty tier."""
         return self.shifted(SAMPLE_TIER_YEAR_START)
@@ -158,6 +171,31 @@ class Settings:
     def scaled(self, count: int) -> int:
         """A count of the sample (``count`` among :data:`N_PERSONS` persons) scaled to ``n_persons``."""
         return max(1, int(round(count * self.n_persons / N_PERSONS)))
+
+    def signup_weights(self, late: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Sign-up day offsets and their weights: a growing club, more sign-ups before Christmas.
+
+        The early members' days run from the first day to :attr:`early_signup_end`,
+        the late joiners' from the day after to :attr:`signup_end`; the weight
+        ``(1 + day / last early day)`` times 1.2 in November and 1.5 in December
+        continues the same growth across both.
+        """
+        last_early = self.days(self.early_signup_end)
+        grid = np.arange(last_early + 1, self.days(self.signup_end) + 1) if late else np.arange(last_early + 1)
+        months = self.months(grid)
+        weight = (1 + grid / last_early) * np.where(months == 12, 1.5, np.where(months == 11, 1.2, 1.0))
+        return grid, weight
+
+    @property
+    def n_late(self) -> int:
+        """Late joiners: the persons' share that the sign-up weights put after :attr:`early_signup_end`."""
+        early, late = self.signup_weights()[1].sum(), self.signup_weights(late=True)[1].sum()
+        return int(round(self.n_persons * late / (early + late)))
+
+    @property
+    def n_early(self) -> int:
+        """Persons who joined by :attr:`early_signup_end` (the sample: 14 600)."""
+        return self.n_persons - self.n_late
 
 
 def rngs(seed: int, n: int) -> list[np.random.Generator]:

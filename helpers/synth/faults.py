@@ -31,7 +31,12 @@ ODD_SIGNUP_DATES = ["1900-01-01", "2052-06-14", "2026-03-01"]
 
 
 def plant_faults(cfg: Settings, rng: np.random.Generator, customers: pd.DataFrame, orders: pd.DataFrame):
-    """Plant the register and amount faults; return the faulty tables and the list of faults."""
+    """Plant the register and amount faults; return the faulty tables and the list of faults.
+
+    Faults land on the early members (the register's first ``cfg.n_early``
+    rows) and their order lines (``orders["origin"] == "early"``), so the late
+    joiners and the automation's orders (version 3) changed none of version 2's faults.
+    """
     customers = customers.copy()
     orders = orders.copy()
     picked = _pick_customers(cfg, rng, customers)
@@ -48,7 +53,7 @@ def _pick_customers(cfg: Settings, rng: np.random.Generator, customers: pd.DataF
     A duplicate needs an e-mail address, a missing consent date an e-mail
     consent, a missing phone an SMS consent.
     """
-    n = len(customers)
+    n = cfg.n_early
     order = rng.permutation(n)
     anyone = np.ones(n, bool)
     allowed = {"duplicate_customer": customers["email"].notna().to_numpy(),
@@ -97,11 +102,11 @@ def _duplicates(cfg: Settings, rng: np.random.Generator, customers: pd.DataFrame
     from then on move to the new id; otherwise the duplicate signs up 30-299
     days later (at the latest on the observation end).
     """
-    n = len(customers)
+    n = cfg.n_early
     dups = customers.loc[dup_src].copy()
     dups["customer_id"] = [cfg.ids.customer.format(n + k + 1) for k in range(len(dups))]
     dups["email"] = dups["email"].str.capitalize()
-    sales = orders[(orders["quantity"] > 0) & orders["channel"].isin(["web", "app"])]
+    sales = orders[(orders["quantity"] > 0) & orders["channel"].isin(["web", "app"]) & orders["origin"].eq("early")]
     firsts = orders.groupby("customer_id")["timestamp"].min()
     for k, (_, row) in enumerate(customers.loc[dup_src].iterrows()):
         own = sales[(sales["customer_id"] == row["customer_id"]) & (sales["timestamp"] > firsts[row["customer_id"]] + pd.Timedelta(days=1))]
@@ -113,13 +118,14 @@ def _duplicates(cfg: Settings, rng: np.random.Generator, customers: pd.DataFrame
         else:
             later = row["signup_date"] + pd.Timedelta(days=int(rng.integers(30, 300)))
             dups.iloc[k, dups.columns.get_loc("signup_date")] = min(later, cfg.observation_end)
-    return pd.concat([customers, dups], ignore_index=True), orders, list(dups["customer_id"])
+    register = pd.concat([customers.iloc[:n], dups, customers.iloc[n:]], ignore_index=True)  # in id order
+    return register, orders, list(dups["customer_id"])
 
 
 def _amount_faults(cfg: Settings, rng: np.random.Generator, orders: pd.DataFrame) -> list:
     """Sale lines with nonsense amounts, changed in place (the margin follows the amount); return the faults."""
     counts = [cfg.scaled(k) for k in AMOUNT_FAULTS.values()]
-    sale_rows = np.flatnonzero((orders["quantity"] > 0).to_numpy())
+    sale_rows = np.flatnonzero(((orders["quantity"] > 0) & orders["origin"].eq("early")).to_numpy())
     chosen = rng.choice(sale_rows, sum(counts), replace=False)
     shift, zero, sign = np.split(chosen, np.cumsum(counts)[:-1])
     cost = orders["amount"] - orders["margin"]

@@ -60,12 +60,17 @@ def make_stores(cfg: Settings) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["store_id", "name", "town"])
 
 
-def make_persons(cfg: Settings, rng: np.random.Generator, postal: pd.DataFrame) -> pd.DataFrame:
-    """Latent and observed attributes of every person (one row per real customer), in sign-up order."""
-    n = cfg.n_persons
+def make_persons(cfg: Settings, rng: np.random.Generator, postal: pd.DataFrame, late: bool = False) -> pd.DataFrame:
+    """Latent and observed attributes of the early members (or the late joiners), one row each, in sign-up order.
+
+    The early members join up to :attr:`Settings.early_signup_end`, the late
+    joiners after it up to :attr:`Settings.signup_end`; the two are drawn from
+    different random streams and concatenated by the caller (the late ones last).
+    """
+    n = cfg.n_late if late else cfg.n_early
     shares = segment_values("share")
     seg = rng.choice(len(SEGMENTS), size=n, p=shares / shares.sum())
-    signup = _signup_days(cfg, rng, n)
+    signup = _signup_days(cfg, rng, n, late)
     rng.shuffle(seg)  # segments independent of sign-up order
     p = pd.DataFrame({"segment_idx": seg, "signup_day": signup})
     p["segment"] = segment_values("name")[seg]
@@ -78,11 +83,9 @@ def make_persons(cfg: Settings, rng: np.random.Generator, postal: pd.DataFrame) 
     return p.merge(postal[["postal_code", "area_type", "store_id"]], on="postal_code", how="left")
 
 
-def _signup_days(cfg: Settings, rng: np.random.Generator, n: int) -> np.ndarray:
-    """Sign-up days, sorted: a growing club, more sign-ups before Christmas."""
-    day_grid = np.arange(cfg.days(cfg.signup_end) + 1)
-    months = cfg.months(day_grid)
-    weight = (1 + day_grid / day_grid.max()) * np.where(months == 12, 1.5, np.where(months == 11, 1.2, 1.0))
+def _signup_days(cfg: Settings, rng: np.random.Generator, n: int, late: bool) -> np.ndarray:
+    """Sign-up days, sorted: a growing club, more sign-ups before Christmas (:meth:`Settings.signup_weights`)."""
+    day_grid, weight = cfg.signup_weights(late)
     return np.sort(rng.choice(day_grid, size=n, p=weight / weight.sum()))
 
 
@@ -139,22 +142,28 @@ def _postal_codes(rng: np.random.Generator, area: np.ndarray, postal: pd.DataFra
     return codes
 
 
-def add_consents(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame) -> None:
-    """Contact details and per-channel marketing consents (with the day recorded)."""
+def add_consents(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame, first_number: int = 1,
+                 taken_phones: pd.Series | None = None) -> None:
+    """Contact details and per-channel marketing consents (with the day recorded).
+
+    ``first_number`` numbers the e-mail addresses (unique: ``aino.laine15@…``);
+    the late joiners continue after the early members and get phone numbers
+    none of ``taken_phones`` has.
+    """
     n = len(persons)
     first = rng.choice(FIRST_NAMES, n)
     last = rng.choice(LAST_NAMES, n)
     persons["name"] = np.char.add(np.char.add(first.astype(str), " "), last.astype(str))
     ascii_ = str.maketrans("äöå", "aoa")
     local = pd.Series(np.char.add(np.char.add(first.astype(str), "."), last.astype(str))).str.lower().str.translate(ascii_)
-    email = local + (np.arange(n) + 1).astype(str) + "@example.fi"
+    email = local + (np.arange(n) + first_number).astype(str) + "@example.fi"
     has_email = rng.random(n) > 0.07
     persons["email"] = email.where(has_email, None)
     young = persons["age_band"].isin(YOUNG).to_numpy()
     persons["consent_email"] = np.where(has_email & (rng.random(n) < np.where(young, 0.85, 0.75)), YES, NO)
     sms = rng.random(n) < np.where(young, 0.6, 0.4)
     has_phone = sms | (rng.random(n) < 0.8)
-    numbers = rng.choice(10**7, size=n, replace=False)
+    numbers = _phone_numbers(rng, n, taken_phones)
     persons["phone"] = pd.Series([f"+35840{x:07d}" for x in numbers]).where(has_phone, None)
     persons["consent_sms"] = np.where(sms, YES, NO)
     persons["consent_post"] = np.where(rng.random(n) < 0.3, YES, NO)
@@ -163,6 +172,28 @@ def add_consents(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame)
         later = rng.random(n) < 0.2
         day = persons["signup_day"].to_numpy() + np.where(later, rng.integers(1, 400, n), 0)
         persons[f"consent_{ch}_day"] = np.minimum(day, last_day)
+
+
+def _phone_numbers(rng: np.random.Generator, n: int, taken: pd.Series | None) -> np.ndarray:
+    """``n`` distinct 7-digit numbers; with ``taken`` (phone numbers in use) none of theirs."""
+    if taken is None:
+        return rng.choice(10**7, size=n, replace=False)
+    used = taken.dropna().str[-7:].astype(int).to_numpy()
+    candidates = rng.choice(10**7, size=2 * n + 100, replace=False)
+    return candidates[~np.isin(candidates, used)][:n]
+
+
+def customer_ids(cfg: Settings, n_duplicates: int) -> np.ndarray:
+    """Customer ids of the persons in sign-up order: the early members first, then the late joiners.
+
+    The late joiners' numbers start after the ``n_duplicates`` duplicate
+    registrations (numbered right after the early members by
+    :mod:`helpers.synth.faults`), so the duplicates keep the ids version 2 gave them.
+    """
+    early = cfg.ids.make("customer", cfg.n_early)
+    first_late = cfg.n_early + n_duplicates + 1
+    late = [cfg.ids.customer.format(first_late + k) for k in range(cfg.n_late)]
+    return np.array([*early, *late])
 
 
 def make_register(cfg: Settings, persons: pd.DataFrame, sales: pd.DataFrame, customer_ids: np.ndarray) -> pd.DataFrame:

@@ -11,6 +11,8 @@ promotions, campaign offers and returns.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -107,19 +109,40 @@ def alive_at(persons: pd.DataFrame, events: pd.DataFrame, day: float) -> np.ndar
     return joined & (repeats < persons["lifetime_purchases"].to_numpy())
 
 
+@dataclass(frozen=True)
+class Taste:
+    """How the company's customers choose products: spend-level bins and each bin's product weights.
+
+    Drawn once (with the early members' order lines) and reused for the late
+    joiners and the automation's orders, so every customer shops from the same catalogue tastes.
+    """
+
+    edges: np.ndarray  # log spend level at the bins' borders
+    cdf: np.ndarray  # (bins x categories, products): cumulative choice weights
+
+
 def build_order_lines(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame, events: pd.DataFrame,
-                      products: pd.DataFrame, offer_discount: dict) -> pd.DataFrame:
+                      products: pd.DataFrame, offer_discount: dict, taste: Taste | None = None):
     """Turn purchase events into order lines (channel, store, products, discounts, margin).
 
     ``offer_discount`` maps an event's source (a campaign id) to the discount
-    rate its offer gives; other sources get none.
+    rate its offer gives; other sources get none. ``persons`` is indexed by the
+    events' ``person``; without ``taste`` the catalogue tastes are drawn from
+    these persons (the early members).
+
+    Returns
+    -------
+    lines : DataFrame
+        One row per line; ``ev`` is the event's position in ``events``.
+    taste : Taste
+        The tastes used (drawn, or the ones given).
     """
     person = events["person"].to_numpy()
     chan_idx = choice_rows(rng, persons[[f"pref_{c}" for c in CHANNELS]].to_numpy()[person])
     n_lines = 1 + rng.poisson(0.5, len(events))
     ev_id = np.repeat(np.arange(len(events)), n_lines)
     cat = choice_rows(rng, persons[[f"pref_{c}" for c in CATEGORIES]].to_numpy()[person[ev_id]])
-    prod = _choose_products(rng, persons, person[ev_id], cat, products)
+    prod, taste = _choose_products(rng, persons, person[ev_id], cat, products, taste)
     lines = _add_associations(rng, pd.DataFrame({"ev": ev_id, "product": prod}), products)
     lp = person[lines["ev"].to_numpy()]
     qty, amount, discount, margin = _price_lines(rng, persons, lp, lines, products,
@@ -141,17 +164,28 @@ def build_order_lines(cfg: Settings, rng: np.random.Generator, persons: pd.DataF
     })
     # all lines of one order share the order's timestamp
     out["timestamp"] = out.groupby("ev")["timestamp"].transform("first")
-    return out
+    return out, taste
 
 
 def _choose_products(rng: np.random.Generator, persons: pd.DataFrame, lp: np.ndarray, cat: np.ndarray,
-                     products: pd.DataFrame) -> np.ndarray:
+                     products: pd.DataFrame, taste: Taste | None):
     """A product of the line's category; products near the person's price level and popular ones likelier.
 
     ``lp`` is the person of each line, ``cat`` the index of its category.
     """
-    n_bins = 12
     log_spend = np.log(persons["spend_level"].to_numpy())
+    if taste is None:
+        taste = _draw_taste(rng, log_spend, products)
+    sbin = np.searchsorted(taste.edges, log_spend)
+    row = sbin[lp] * len(CATEGORIES) + cat
+    flat = (taste.cdf + np.arange(len(taste.cdf))[:, None]).ravel()
+    prod = np.searchsorted(flat, rng.random(row.size) * 0.999999 + row, side="right") - row * len(products)
+    return np.clip(prod, 0, len(products) - 1), taste
+
+
+def _draw_taste(rng: np.random.Generator, log_spend: np.ndarray, products: pd.DataFrame) -> Taste:
+    """Twelve spend-level bins, each preferring products near its price level; a random popularity order."""
+    n_bins = 12
     edges = np.quantile(log_spend, np.linspace(0, 1, n_bins + 1)[1:-1])
     sbin = np.searchsorted(edges, log_spend)
     target = np.array([np.exp(np.median(log_spend[sbin == b])) / 1.5 for b in range(n_bins)])
@@ -166,11 +200,7 @@ def _choose_products(rng: np.random.Generator, persons: pd.DataFrame, lp: np.nda
         aff = np.exp(-((np.log(price) - np.log(target[b])) ** 2) / (2 * 0.9**2))
         for c in range(len(CATEGORIES)):
             weights[b * len(CATEGORIES) + c] = popularity * aff * (pcat == c)
-    cdf = np.cumsum(weights / weights.sum(1, keepdims=True), axis=1)
-    row = sbin[lp] * len(CATEGORIES) + cat
-    flat = (cdf + np.arange(len(cdf))[:, None]).ravel()
-    prod = np.searchsorted(flat, rng.random(row.size) * 0.999999 + row, side="right") - row * len(products)
-    return np.clip(prod, 0, len(products) - 1)
+    return Taste(edges, np.cumsum(weights / weights.sum(1, keepdims=True), axis=1))
 
 
 def _add_associations(rng: np.random.Generator, lines: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
@@ -223,10 +253,20 @@ def add_returns(rng: np.random.Generator, persons: pd.DataFrame, lines: pd.DataF
 
 
 def number_orders(cfg: Settings, lines: pd.DataFrame, customer_ids: np.ndarray) -> pd.DataFrame:
-    """Order ids in time order, line numbers within an order, and the customer id of every line."""
+    """Order ids in time order, line numbers within an order, and the customer id of every line.
+
+    Lines marked ``removed`` (purchases a message put off, see
+    :mod:`helpers.synth.automation`) keep their place among the lines but get
+    no order id (``-``), so the other orders are numbered as if they never existed.
+    """
     heads = lines.drop_duplicates("ev")[["ev", "timestamp", "person"]].sort_values(["timestamp", "person", "ev"], kind="stable")
-    order_ids = pd.Series(cfg.ids.make("order", len(heads)), index=heads["ev"].to_numpy())
-    lines = lines.assign(order_id=lines["ev"].map(order_ids)).sort_values(["order_id", "product_id"], kind="stable", ignore_index=True)
-    lines["line_no"] = lines.groupby("order_id").cumcount() + 1
+    place = pd.Series(np.arange(len(heads)), index=heads["ev"].to_numpy())
+    lines = lines.assign(_place=lines["ev"].map(place)).sort_values(["_place", "product_id"], kind="stable",
+                                                                    ignore_index=True)
+    removed = lines["removed"].to_numpy() if "removed" in lines else np.zeros(len(lines), bool)
+    kept_heads = lines.loc[~removed, "ev"].drop_duplicates().to_numpy()
+    order_ids = pd.Series(cfg.ids.make("order", len(kept_heads)), index=kept_heads)
+    lines["order_id"] = lines["ev"].map(order_ids).fillna("-")
+    lines["line_no"] = lines.groupby("ev").cumcount() + 1
     lines["customer_id"] = customer_ids[lines["person"].to_numpy()]
-    return lines
+    return lines.drop(columns="_place")

@@ -46,34 +46,43 @@ def make_survey(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame, 
     return out
 
 
-def make_referrals(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame,
-                   customer_ids: np.ndarray) -> pd.DataFrame:
+def make_referrals(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame, customer_ids: np.ndarray,
+                   late_rng: np.random.Generator) -> pd.DataFrame:
     """``referrals.csv``: who brought whom, on the referred person's sign-up day.
 
     About 12 % of the members who joined after the first two months were
     referred, by a member who joined before them, chosen with weight
     ``exp(0.7 * satisfaction)``, 150 times more for an ambassador. Marks
-    ``persons["is_ambassador"]`` (the answer key).
+    ``persons["is_ambassador"]`` (the answer key). The early members'
+    referrals are drawn from ``rng``, the late joiners' from ``late_rng``.
     """
-    n = len(persons)
+    n = cfg.n_early
     sat = persons["satisfaction"].to_numpy()
     signup = persons["signup_day"].to_numpy()  # sorted ascending
-    candidates = np.flatnonzero((sat > 1.0) & (signup < 300))
+    candidates = np.flatnonzero((sat[:n] > 1.0) & (signup[:n] < 300))
     ambassadors = np.sort(rng.choice(candidates, min(cfg.scaled(AMBASSADORS), candidates.size), replace=False))
     weight = np.exp(0.7 * sat)
     weight[ambassadors] *= 150
     persons["is_ambassador"] = False
     persons.loc[ambassadors, "is_ambassador"] = True
-    referred = np.flatnonzero((signup > 60) & (rng.random(n) < 0.12))
-    cum = np.cumsum(weight)
+    referred = np.flatnonzero((signup[:n] > 60) & (rng.random(n) < 0.12))
+    early = _referrers(rng, referred, signup[:n], np.cumsum(weight[:n]))
+    late = n + np.flatnonzero(late_rng.random(len(persons) - n) < 0.12)
+    late = _referrers(late_rng, late, signup, np.cumsum(weight))
+    pairs = pd.concat([early, late], ignore_index=True)
+    return pd.DataFrame({"referrer_id": customer_ids[pairs["referrer"]], "referred_id": customer_ids[pairs["referred"]],
+                         "date": cfg.date(signup[pairs["referred"]])}).sort_values(["date", "referred_id"],
+                                                                                   ignore_index=True)
+
+
+def _referrers(rng: np.random.Generator, referred: np.ndarray, signup: np.ndarray, cum: np.ndarray) -> pd.DataFrame:
+    """A referrer for each referred person among those who signed up before them (``cum``: cumulative weights)."""
     # eligible referrers signed up before the referred person (persons are sorted by sign-up)
     n_before = np.searchsorted(signup, signup[referred], side="left")
     ok = n_before > 0
     referred, n_before = referred[ok], n_before[ok]
     u = rng.random(referred.size) * cum[n_before - 1]
-    referrer = np.searchsorted(cum, u, side="right")
-    return pd.DataFrame({"referrer_id": customer_ids[referrer], "referred_id": customer_ids[referred],
-                         "date": cfg.date(signup[referred])}).sort_values(["date", "referred_id"], ignore_index=True)
+    return pd.DataFrame({"referrer": np.searchsorted(cum, u, side="right"), "referred": referred})
 
 
 def driver_truth() -> pd.DataFrame:
