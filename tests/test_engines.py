@@ -25,7 +25,8 @@ import pytest
 
 from helpers import clv, engines, metrics, recommend
 from helpers.data import SAMPLE_DIR, load_cdnow, load_company
-from helpers.engines import generate, memory, sources
+from helpers.engines import generate, memory, parity, sources
+from helpers.engines.parity import assert_parity
 
 duckdb = pytest.importorskip("duckdb", reason="DuckDB is not installed: pip install -e '.[scale]'")
 from helpers.engines import duckdb_engine  # noqa: E402
@@ -33,28 +34,7 @@ from helpers.engines import duckdb_engine  # noqa: E402
 CLIENT_TOML = SAMPLE_DIR.parent / "clients" / "cdnow" / "company.toml"
 FINNISH = {"Asiakasnro": "customer_id", "Tilausnro": "order_id", "Tuote": "product_id", "Tilausaika": "timestamp",
            "Kpl": "quantity", "Summa €": "amount", "Kate €": "margin"}
-RTOL = 1e-9   # amounts added in another order (see the module text)
-
-
-def finnish_amounts(values: pd.Series) -> pd.Series:
-    """``1234.5`` -> ``"1 234,50"`` (no-break space between thousands), as Finnish Excel writes it."""
-    return values.map(lambda v: f"{v:,.2f}".replace(",", "\u00a0").replace(".", ","))
-
-
-def write_finnish_csv(frame: pd.DataFrame, path: Path, headers: dict = FINNISH) -> Path:
-    """The frame as a Finnish Excel "CSV (;)" export: cp1252, ``;``, decimal comma, ``31.12.2025 09:05:00``."""
-    out = pd.DataFrame(index=frame.index)
-    for client, course in headers.items():
-        if course not in frame:
-            continue
-        values = frame[course]
-        if course == "timestamp":
-            values = values.dt.strftime("%d.%m.%Y %H:%M:%S")
-        elif course in ("amount", "margin"):
-            values = finnish_amounts(values)
-        out[client] = values
-    out.to_csv(path, sep=";", index=False, encoding="cp1252", lineterminator="\r\n")
-    return path
+RTOL = 1e-9   # amounts added in another order (see the module text); 1e-9 absolute for values near zero
 
 
 @pytest.fixture(scope="module")
@@ -91,17 +71,13 @@ def cdnow_lines(cdnow, tmp_path_factory):
 
 
 def assert_same(engine: pd.DataFrame, reference: pd.DataFrame) -> None:
-    """Same index, columns and attrs; integers exactly, floats to RTOL (and 1e-9 absolute near zero)."""
-    pd.testing.assert_index_equal(engine.index, reference.index)
+    """Same rows, columns and attrs; integers and text exactly, floats to a relative 1e-9 (see the module text)."""
     assert list(engine.columns) == list(reference.columns)
-    for col in reference.columns:
-        a, b = engine[col], reference[col]
-        if pd.api.types.is_float_dtype(b):
-            np.testing.assert_allclose(a.to_numpy(float), b.to_numpy(float), rtol=RTOL, atol=1e-9, err_msg=col)
-        else:
-            assert (a.to_numpy() == b.to_numpy()).all(), col
-    for key, value in reference.attrs.items():
-        assert engine.attrs[key] == value, key
+    assert_parity(engine, reference, rtol=RTOL, atol=1e-9)
+
+
+def write_finnish_csv(frame: pd.DataFrame, path: Path, headers: dict = FINNISH) -> Path:
+    return parity.write_finnish_csv(frame, path, headers)
 
 
 # --------------------------------------------------------------------------- sources
