@@ -53,3 +53,40 @@ def test_navigation_is_up_to_date():
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "navigation.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+SOLUTION = "solution"
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_every_solution_is_hidden_in_lab_and_in_the_html(path):
+    """Answers stay hidden until asked for: collapsed code and output in JupyterLab, a closed <details> in HTML."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import publish  # noqa: PLC0415 (tools/ is not a package)
+
+    nb = nbformat.read(path, as_version=4)
+    solutions = [c for c in nb.cells if SOLUTION in c.metadata.get("tags", [])]
+    for cell in solutions:
+        hidden = cell.metadata.get("jupyter", {})
+        assert hidden.get("source_hidden") and hidden.get("outputs_hidden"), \
+            f"solution not collapsed in JupyterLab (run tools/navigation.py): {cell.source[:60]}"
+    html = publish.course_page(nb)
+    assert html.count('<details class="solution"><summary>Show the solution</summary>') == len(solutions)
+    assert "<details open" not in html
+
+
+def test_course_map_minutes_come_from_one_source():
+    """README's and lesson 00's course maps and every lesson's Time line equal the lessons' metadata."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import navigation  # noqa: PLC0415
+
+    notebooks = [nbformat.read(p, as_version=4) for p in LESSONS]
+    total = sum(navigation.minutes(nb) for nb in notebooks)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"**{total}** ({total // 60} h {total % 60:02d} min)" in readme
+    lesson0 = "\n".join(c.source for c in notebooks[0].cells if "course-map" in c.metadata.get("tags", []))
+    for path, nb in zip(LESSONS, notebooks):
+        assert navigation.time_line(nb) in "\n".join(c.source for c in nb.cells), path.name
+        row = f"| {navigation.minutes(nb)} |"
+        assert f"`{path.stem}`" in readme and row in readme.split(f"`{path.stem}`")[1].split("\n")[0]
+        assert f"| {path.name[:2]} {nb.metadata['course']['name']} |" in lesson0

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import nbformat
 from jinja2 import Environment, FileSystemLoader
+from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter, SlidesExporter
 
 TOOLS = Path(__file__).resolve().parent
@@ -423,9 +424,31 @@ def _env() -> Environment:
     return env
 
 
+SOLUTION_SUMMARY = "Show the solution"
+
+
+def hide_solutions(body: str, nb) -> str:
+    """Put every cell tagged ``solution`` of the course view in a closed ``<details>`` block."""
+    ids = {cell.get("id") for cell in nb.cells if "solution" in tags(cell)}
+    if not ids:
+        return body
+    soup = BeautifulSoup(body, "html.parser")
+    for div in soup.find_all("div", id=[f"cell-id={i}" for i in ids]):
+        details = soup.new_tag("details", attrs={"class": "solution"})
+        summary = soup.new_tag("summary")
+        summary.string = SOLUTION_SUMMARY
+        div.wrap(details)
+        details.insert(0, summary)
+    return str(soup)
+
+
 def course_page(nb) -> str:
-    """The course view: every cell with its code, as the lesson looks in JupyterLab."""
+    """The course view: every cell with its code, as the lesson looks in JupyterLab.
+
+    Solutions stay hidden until asked for: each is a closed ``<details>`` block ("Show the solution").
+    """
     body, _ = HTMLExporter().from_notebook_node(nb)
+    body = hide_solutions(body, nb)
     return body.replace('.ipynb"', '.html"').replace(".ipynb#", ".html#")
 
 
