@@ -33,9 +33,24 @@ def set_theme(font_scale: float = 1.0) -> None:
 
 
 def format_euro(value: float, decimals: int = 0) -> str:
-    """Format a number as euros the Finnish way: ``12 345 €`` (thin space groups)."""
+    """Format a number as euros the Finnish way: ``12 345 €`` (thin space groups).
+
+    The course's one money format: prints, tables (:func:`euro_table`) and plot axes
+    (:func:`euro_axis`) all go through it.
+    """
     text = f"{value:,.{decimals}f}".replace(",", "\u202f")
     return f"{text} €"
+
+
+def euro_table(df, columns, decimals: int = 0):
+    """A display copy of ``df`` with the money ``columns`` written as ``12 345 €`` (the one money format).
+
+    Use it for tables a reader sees; keep computing on the numeric frame. Missing values stay empty.
+    """
+    out = df.copy()
+    for column in [columns] if isinstance(columns, str) else columns:
+        out[column] = [format_euro(v, decimals) if v == v else "" for v in out[column]]
+    return out
 
 
 def euro_axis(ax: plt.Axes, axis: str = "y", decimals: int = 0) -> plt.Axes:
