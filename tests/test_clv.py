@@ -12,7 +12,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from helpers import clv
-from helpers.data import SAMPLE_DIR, load_cdnow
+from helpers.data import load_cdnow
 
 # Fader & Hardie (2007), "How to project customer retention", Table 1: customers
 # still active (per 1000) at the start of years 0..12; the sBG is fitted on years 0-7.
@@ -509,14 +509,12 @@ def test_sbg_pooled_cohorts_and_bad_input():
 # ---------------------------------------------------------------------------
 # planted truth: the synthetic company
 # ---------------------------------------------------------------------------
-needs_sample = pytest.mark.skipif(not (SAMPLE_DIR / "READY").exists(), reason="sample data not generated")
+needs_sample = pytest.mark.needs_sample
 
 
 @pytest.fixture(scope="module")
-def company_purchases():
-    from helpers.data import load_company
-
-    orders = load_company().orders
+def company_purchases(sample_company):
+    orders = sample_company.orders
     returns = orders["amount"] < 0
     assert returns.sum() > 0  # return lines exist and are left out (counted here)
     return orders[orders["amount"] > 0]

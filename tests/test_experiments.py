@@ -378,11 +378,10 @@ def test_results_are_frozen_and_share_field_names():
 
 # --------------------------------------------------------------------------- planted truth (sample data)
 @pytest.fixture(scope="module")
-def campaign_data():
-    from helpers import data
-    if not (data.SAMPLE_DIR / "READY").exists():
-        pytest.skip("sample data not generated yet (make data)")
-    return data.load_campaign_members(), data.load_truth("campaigns_truth").set_index("campaign_id")
+def campaign_data(sample_company):
+    from helpers import data  # the members as exported (before cleaning), as the lesson's first look
+
+    return data.load_campaign_members(), sample_company.load_truth("campaigns_truth").set_index("campaign_id")
 
 
 def test_campaign_intervals_cover_the_true_effects(campaign_data):

@@ -160,15 +160,11 @@ def test_client_column_names(orders):
 
 
 # --------------------------------------------------------------------------- sample data
-def test_sample_identity_and_truth():
-    from helpers import DATA_DIR
-
-    if not (DATA_DIR / "sample" / "READY").exists():
-        pytest.skip("sample data not generated yet (data/sample/READY missing)")
-    from helpers.data import load_company, load_truth
+def test_sample_identity_and_truth(sample_company):
+    from helpers.data import load_truth
     from helpers.vocabulary import SAMPLE
 
-    orders = load_company().orders
+    orders = sample_company.orders
     table = customer_metrics(orders, churn_after=180, observation_end=SAMPLE.observation_end)
     assert table.attrs["rows_after_observation_end"] == 0
     assert check_identity(table).all()

@@ -15,7 +15,6 @@ import statsmodels.api as sm
 from scipy import stats
 
 from helpers import nps as N
-from helpers.data import SAMPLE_DIR
 
 # The worked example: 90 promoters, 60 passives, 50 detractors (n = 200).
 EXAMPLE = [10] * 45 + [9] * 45 + [8] * 30 + [7] * 30 + [6] * 20 + [0] * 30
@@ -292,7 +291,7 @@ def test_referral_reach_errors():
 # ---------------------------------------------------------------------------
 # planted truth in the sample data (skipped until the data exists)
 # ---------------------------------------------------------------------------
-needs_data = pytest.mark.skipif(not (SAMPLE_DIR / "READY").exists(), reason="sample data not generated yet")
+needs_data = pytest.mark.needs_sample
 
 
 @needs_data

@@ -15,7 +15,6 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from helpers import recommend as R
-from helpers.data import SAMPLE_DIR
 
 # The five baskets of mlxtend's documentation (frequent_patterns / association_rules user guide).
 DATASET = [
@@ -352,7 +351,7 @@ def test_recommenders_follow_the_fitted_model_rules(model, fit_args):
 # ---------------------------------------------------------------------------
 # planted truth in the sample data (skipped until the data exists)
 # ---------------------------------------------------------------------------
-needs_data = pytest.mark.skipif(not (SAMPLE_DIR / "READY").exists(), reason="sample data not generated yet")
+needs_data = pytest.mark.needs_sample
 
 
 @pytest.fixture(scope="module")

@@ -275,12 +275,10 @@ SAMPLE_COLUMNS = ["orders_per_year", "avg_order_value", "discount_share", "retur
 
 
 @pytest.fixture(scope="module")
-def sample():
-    if not READY:
-        pytest.skip("sample data not generated yet (data/sample/READY missing)")
-    from helpers.data import load_company, load_truth
+def sample(sample_company):
+    from helpers.data import load_truth
 
-    company = load_company()
+    company = sample_company
     features = segment_features(company.orders, company.customers, observation_end=SAMPLE.observation_end)
     truth = load_truth("customers_truth").set_index("customer_id")["segment"].reindex(features.index)
     columns = SAMPLE_COLUMNS + [c for c in features.columns if c.startswith("cat_")]

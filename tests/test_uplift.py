@@ -232,7 +232,7 @@ def test_models_follow_scikit_learns_fitted_rules(model):
 
 
 # --------------------------------------------------------------------------- planted truth (sample data)
-def test_uplift_model_recovers_planted_effects_on_sample_data():
+def test_uplift_model_recovers_planted_effects_on_sample_data(sample_company):
     """Figures on generator version 1 (seed 20260105), trained on K01-K15, held out K16-K20:
     two-model rank correlation with the true effect +0.38 (response model +0.36); Qini area per
     1,000 customers two-model +2.9, response model -2.7, random targeting 0 by construction."""
@@ -240,10 +240,7 @@ def test_uplift_model_recovers_planted_effects_on_sample_data():
     from sklearn.preprocessing import StandardScaler
     from threadpoolctl import threadpool_limits
 
-    from helpers import data
-    if not (data.SAMPLE_DIR / "READY").exists():
-        pytest.skip("sample data not generated yet (make data)")
-    company = data.load_company()
+    company = sample_company
     camp = company.campaigns.set_index("campaign_id")
     ctx = pd.DataFrame({"offer_discount": camp["offer"].str.contains("%"),
                         "offer_collection": camp["offer"].str.contains("collection"),
@@ -254,7 +251,7 @@ def test_uplift_model_recovers_planted_effects_on_sample_data():
     t = members["group"].eq("treatment").astype(int).to_numpy()
     y = members["converted"].to_numpy()
     train = members["campaign_id"].le("K15").to_numpy()
-    truth = members.merge(data.load_truth("campaign_effects"), on=["campaign_id", "customer_id"], how="left")
+    truth = members.merge(company.load_truth("campaign_effects"), on=["campaign_id", "customer_id"], how="left")
     with threadpool_limits(1):
         logit = make_pipeline(StandardScaler(), LogisticRegression(C=0.003, max_iter=3000))
         pred = up.TwoModelUplift(logit).fit(X[train], t[train], y[train]).predict(X[~train])
