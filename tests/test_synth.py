@@ -171,23 +171,11 @@ def test_settings_are_checked():
 
 
 # --------------------------------------------------------------------------- version 3: late joiners, win-back automation
-from helpers.data.contracts import C, K  # noqa: E402  (the contract helpers, for the new tables' proposed contract)
 from helpers.synth import automation  # noqa: E402
-from helpers import columns as cols, vocabulary as voc  # noqa: E402
 
-#: The contract proposed for the automation tables (``helpers.data.contracts`` owns the real one).
-AUTOMATION_CONTRACTS = {
-    "automations": [K("automation_id", unique=True), C("name", required=False), C("trigger", required=False),
-                    C("silence_days", "int", min_value=1, required=False),
-                    C(cols.CHANNEL, allowed=voc.CAMPAIGN_CHANNELS, required=False), C("offer", required=False),
-                    C("start_date", "date", required=False), C("holdout_share", "float", min_value=0, required=False),
-                    C("window_days", "int", min_value=1), C("cost_per_message", "float", min_value=0, required=False)],
-    "automation_members": [K("automation_id"), K(cols.CUSTOMER), K("fire_date", "date"),
-                           K(cols.GROUP, allowed=voc.GROUPS), C(cols.CONVERTED, "int", allowed=(0, 1)),
-                           C("purchases", "int", min_value=0), C(cols.REVENUE, "float", min_value=0),
-                           C(cols.MARGIN, "float")],
-}
-AUTOMATION_KEY = ["automation_id", cols.CUSTOMER, "fire_date"]
+#: The data contract of the automation tables (``helpers.data.contracts``).
+AUTOMATION_CONTRACTS = {name: data.CONTRACTS[name] for name in ("automations", "automation_members")}
+AUTOMATION_KEY = data.COMPOSITE_KEYS["automation_members"]
 
 
 def _read(folder, name):
@@ -237,11 +225,12 @@ def test_signups_run_through_december_and_the_early_members_come_first(regenerat
     assert early.iloc[-1] == "C14600" and late.iloc[0] == "C14661"
 
 
-def test_automation_tables_meet_the_proposed_contract(regenerated, sample_v3):
+def test_automation_tables_meet_the_data_contract(regenerated, sample_v3):
     tables, _ = sample_v3
     for name, contract in AUTOMATION_CONTRACTS.items():
         raw = _read(regenerated, name)
         assert list(raw.columns) == [c.name for c in contract]
+        assert len(data.read_table(regenerated / data.FILES[name], name)) == len(raw)  # the intake's own checks
         df = tables[name]
         for c in contract:
             values = df[c.name]

@@ -33,7 +33,8 @@ FIXES = ("drop_exact_duplicates", "merge_duplicate_customers", "unusable_consent
          "signup_from_first_purchase", "drop_nonsense_amounts")
 #: Tables whose customer columns follow a merged duplicate.
 CUSTOMER_LINKS = {"orders": [cols.CUSTOMER], "survey": [cols.CUSTOMER],
-                  "referrals": [cols.REFERRER, cols.REFERRED], "campaign_members": [cols.CUSTOMER]}
+                  "referrals": [cols.REFERRER, cols.REFERRED], "campaign_members": [cols.CUSTOMER],
+                  "automation_members": [cols.CUSTOMER]}
 NOT_ALLOWED = "not changed: company.toml [cleaning] does not allow {fix}"
 
 

@@ -45,6 +45,8 @@ ANALYSES = {
     "segment profiles (age, area)": [("customers", [cols.AGE_BAND, cols.AREA_TYPE])],
     "consents (who may be contacted)": [("customers", ["consent_email", "consent_sms", "consent_post"])],
     "campaigns and control groups": [("campaigns", [cols.SEND_DATE]), ("campaign_members", [cols.GROUP, cols.CONVERTED])],
+    "trigger automation (always-on holdout)": [("automations", []),
+                                               ("automation_members", [cols.GROUP, cols.CONVERTED, cols.REVENUE])],
     "recommendation survey (NPS)": [("survey", [cols.NPS])],
     "referrals": [("referrals", [cols.REFERRER, cols.REFERRED])],
     "season passes": [("park_holders", []), ("park_seasons", [cols.SEASON, "renewed"])],
@@ -78,6 +80,8 @@ class Company:
     postal_codes: pd.DataFrame | None = None
     campaigns: pd.DataFrame | None = None
     campaign_members: pd.DataFrame | None = None
+    automations: pd.DataFrame | None = None
+    automation_members: pd.DataFrame | None = None
     survey: pd.DataFrame | None = None
     referrals: pd.DataFrame | None = None
     park_holders: pd.DataFrame | None = None
@@ -292,6 +296,18 @@ def load_campaigns(path=None) -> pd.DataFrame:
 def load_campaign_members(path=None) -> pd.DataFrame:
     """Campaign members with their group and outcomes in the response window (euros)."""
     return _load("campaign_members", path)
+
+
+def load_automations(path=None) -> pd.DataFrame:
+    """The marketing-automation rules: trigger (days of silence), channel, offer, start date, holdout share,
+    outcome window (days) and cost per message (euros)."""
+    return _load("automations", path)
+
+
+def load_automation_members(path=None) -> pd.DataFrame:
+    """One row per firing of an automation rule: the member, the day, the group (holdout = ``control``) and the
+    outcomes in the rule's window (purchases; revenue and margin in euros)."""
+    return _load("automation_members", path)
 
 
 def load_survey(path=None) -> pd.DataFrame:

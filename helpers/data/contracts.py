@@ -73,6 +73,8 @@ def _ratings() -> list[Column]:
 
 
 OPT = {"required": False}
+#: The marketing-automation tables' own columns: the rule and the day it fired for a member.
+AUTOMATION, FIRE_DATE = "automation_id", "fire_date"
 CONTRACTS: dict[str, list[Column]] = {
     "customers": [
         K(cols.CUSTOMER, unique=True), C("name", **OPT), C("email", **OPT), C("phone", **OPT),
@@ -98,6 +100,13 @@ CONTRACTS: dict[str, list[Column]] = {
     "campaign_members": [K(cols.CAMPAIGN), K(cols.CUSTOMER), K(cols.GROUP, allowed=voc.GROUPS),
                          C(cols.CONVERTED, "int", allowed=(0, 1)), C(cols.REVENUE, "float", min_value=0, **OPT),
                          C(cols.MARGIN, "float", **OPT)],
+    "automations": [K(AUTOMATION, unique=True), C("name", **OPT), C("trigger", **OPT),
+                    C("silence_days", "int", min_value=1, **OPT), C(cols.CHANNEL, allowed=voc.CAMPAIGN_CHANNELS, **OPT),
+                    C("offer", **OPT), C("start_date", "date", **OPT), C("holdout_share", "float", min_value=0, **OPT),
+                    C("window_days", "int", min_value=1), C("cost_per_message", "float", min_value=0, **OPT)],
+    "automation_members": [K(AUTOMATION), K(cols.CUSTOMER), K(FIRE_DATE, "date"), K(cols.GROUP, allowed=voc.GROUPS),
+                           C(cols.CONVERTED, "int", allowed=(0, 1)), C("purchases", "int", min_value=0),
+                           C(cols.REVENUE, "float", min_value=0, **OPT), C(cols.MARGIN, "float", **OPT)],
     "survey": [C("response_id", unique=True), K(cols.CUSTOMER), K("date", "date"),
                C(cols.NPS, "int", allowed=tuple(range(11))), C(cols.CES, "int", allowed=tuple(range(1, 8))),
                *_ratings()],
@@ -114,9 +123,12 @@ CONTRACTS: dict[str, list[Column]] = {
 }
 #: Keys that must be unique together (checked when all their columns are present).
 COMPOSITE_KEYS = {"orders": [cols.ORDER, cols.LINE], "campaign_members": [cols.CAMPAIGN, cols.CUSTOMER],
+                  "automation_members": [AUTOMATION, cols.CUSTOMER, FIRE_DATE],
                   "park_seasons": [cols.HOLDER, cols.SEASON]}
+#: The sample company's large tables, written gzip-compressed.
+COMPRESSED = frozenset({"orders", "campaign_members", "automation_members"})
 #: The sample company's file of each table (its ``company.toml`` names the same files).
-FILES = {name: f"{name}.csv.gz" if name in {"orders", "campaign_members"} else f"{name}.csv" for name in CONTRACTS}
+FILES = {name: f"{name}.csv.gz" if name in COMPRESSED else f"{name}.csv" for name in CONTRACTS}
 
 
 def core_columns(name: str) -> list[str]:
