@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -175,3 +176,48 @@ def test_cached_company_equals_a_fresh_load_and_is_a_copy(company):
         pd.testing.assert_frame_equal(getattr(fresh, name), getattr(cached, name))
     cached.orders.loc[0, "amount"] = -1.0
     assert data.load_company().orders.loc[0, "amount"] != -1.0  # every call gets its own copy
+
+
+def _day(ts) -> str:
+    return f"{ts.day}.{ts.month}.{ts.year}"
+
+
+def test_the_readme_figures_are_the_sample_files_figures(raw):
+    """Every number of data/README.md's "The sample in figures" is computed here from the files."""
+    text = (data.DATA_DIR / "README.md").read_text(encoding="utf-8")
+    section = text.split("### The sample in figures")[1].split("\n## ")[0]
+    rows = dict(re.findall(r"^\| `([^`]+)` \| ([\d,]+) \|", section, flags=re.M))
+    assert set(rows) >= {data.FILES[name] for name in data.CONTRACTS}
+    for name, n in rows.items():
+        assert len(pd.read_csv(data.SAMPLE_DIR / name, dtype=str)) == int(n.replace(",", "")), name
+    faults, truth = data.load_truth("faults"), data.load_truth("customers_truth")
+    orders, customers = raw["orders"], raw["customers"]
+    signup = customers.loc[~customers["customer_id"].isin(faults["key"][faults["rule"] == "impossible_signup_date"]),
+                           "signup_date"]
+    returns = orders[orders["quantity"] < 0]
+    members, firings = data.load_campaign_members(), data.load_automation_members()
+    seasons, holders, test = data.load_park_seasons(), data.load_park_holders(), data.load_park_campaign()
+    groups = lambda df: tuple(df["group"].value_counts()[["treatment", "control"]])  # noqa: E731
+    version, seed = re.fullmatch(r"generator version (\d+), seed (\d+)\n",
+                                 (data.SAMPLE_DIR / "READY").read_text()).groups()
+    figures = [
+        f"version {version} of the generator (seed {seed},",
+        f"{len(truth):,} persons and {len(customers) - len(truth)} planted duplicates",
+        f"sign-ups {_day(signup.min())}–{_day(signup.max())} ({signup.dt.to_period('M').eq('2025-12').sum()} in "
+        f"December 2025), {faults['rule'].eq('impossible_signup_date').sum()} planted impossible dates",
+        f"{orders['order_id'].nunique():,} orders, of which {returns['order_id'].nunique():,} returns "
+        f"({len(returns):,} lines) | {_day(orders['timestamp'].min())}–{_day(orders['timestamp'].max())}",
+        "sent {}–{}".format(*map(_day, data.load_campaigns()["send_date"].agg(["min", "max"]))),
+        "{:,} treated, {:,} in the control groups".format(*groups(members)),
+        f"runs from {_day(data.load_automations()['start_date'].min())}",
+        "({:,} customers): {:,} treated, {:,} held out".format(firings["customer_id"].nunique(), *groups(firings)),
+        "fired {}–{}".format(*map(_day, firings["fire_date"].agg(["min", "max"]))),
+        "| {}–{} |".format(*map(_day, data.load_survey()["date"].agg(["min", "max"]))),
+        "| {}–{} |".format(*map(_day, data.load_referrals()["date"].agg(["min", "max"]))),
+        "first seasons {}–{}".format(*holders["first_season"].agg(["min", "max"])),
+        "seasons {}–{}".format(*seasons["season"].agg(["min", "max"])),
+        "{} treated, {} controls | summer {}".format(*groups(test), test["season"].unique().item()),
+        f"{faults['table'].eq('customers').sum()} in the register, {faults['table'].eq('orders').sum()} order lines",
+    ]
+    for figure in figures:
+        assert figure in section, figure

@@ -37,12 +37,12 @@ def _facts(company: Company) -> list[str]:
 def _intake(company: Company) -> list[str]:
     out = ["", "Tables read"]
     for r in company.intake.itertuples():
-        out += [f"  {r.table:17s} {r.file}: {r.encoding}, separator {r.separator}, decimal '{r.decimal}', "
+        out += [f"  {r.table:18s} {r.file}: {r.encoding}, separator {r.separator}, decimal '{r.decimal}', "
                 f"dates {r.date_format or '-'}",
-                f"  {'':17s} rows {r.rows_in:,} in -> {r.rows_out:,} out ({r.blank_rows} blank, "
+                f"  {'':18s} rows {r.rows_in:,} in -> {r.rows_out:,} out ({r.blank_rows} blank, "
                 f"{r.total_rows} total, {r.title_rows} title row(s) above the header)",
-                f"  {'':17s} columns mapped: {r.mapped or '-'}",
-                f"  {'':17s} columns left out ({len(r.ignored.split('; ')) if r.ignored else 0}): {r.ignored or '-'}"]
+                f"  {'':18s} columns mapped: {r.mapped or '-'}",
+                f"  {'':18s} columns left out ({len(r.ignored.split('; ')) if r.ignored else 0}): {r.ignored or '-'}"]
     if company.notes:
         out += ["", "Notes"] + [f"  - {note}" for note in company.notes]
     return out
