@@ -72,6 +72,33 @@ def test_mistakes_in_the_description_name_the_file_and_the_key(tmp_path, company
     assert "company.toml" in str(err.value) and message in str(err.value)
 
 
+def test_a_description_written_by_description_text_reads_back_as_written(tmp_path):
+    lines = "Asiakasnro;Pvm;Summa;Kanava\n001;02.01.2025;10,00;myymälä\n002;03.01.2025;5,50;sanoi \"verkko\"\n"
+    (tmp_path / "tilaukset.csv").write_bytes(lines.encode("cp1252"))
+    orders = {"file": "tilaukset.csv", "encoding": "cp1252", "separator": ";", "decimal": ",",
+              "date_format": "%d.%m.%Y", "columns": {"Asiakasnro": "customer_id", "Pvm": "timestamp",
+                                                    "Summa": "amount", "Kanava": "channel"},
+              "values": {"channel": {"myymälä": "store", 'sanoi "verkko"': "web"}}}
+    text = data.description_text("Testi \"Oy\"", {"orders": orders}, observation_end="31.01.2025",
+                                 extraction_date=pd.Timestamp("2025-02-02"), margin_rate=0.3,
+                                 fixes=("drop_nonsense_amounts", "drop_exact_duplicates"), header="Line one\nLine two")
+    assert text.startswith("# Line one\n# Line two\n\n[company]\n")
+    toml = tmp_path / "company.toml"
+    toml.write_text(text, encoding="utf-8")
+    desc = data.read_description(toml)
+    assert (desc.name, desc.observation_end, desc.extraction_date, desc.founded, desc.margin_rate, desc.truth_dir) == (
+        'Testi "Oy"', pd.Timestamp("2025-01-31"), pd.Timestamp("2025-02-02"), None, 0.3, None)
+    assert desc.fixes == ("drop_exact_duplicates", "drop_nonsense_amounts")  # the order of FIXES
+    spec = desc.tables["orders"]
+    assert spec.files == (tmp_path / "tilaukset.csv",)
+    assert spec.options == {k: v for k, v in orders.items() if k != "file"}
+    assert data.load_company(toml, cache=False).orders["channel"].tolist() == ["store", "web"]
+    with pytest.raises(ValueError, match="unknown fix"):
+        data.description_text("T", {"orders": orders}, fixes=("fix_everything",))
+    with pytest.raises(ValueError, match="no table 'order_lines'"):
+        data.description_text("T", {"order_lines": orders})
+
+
 def test_a_missing_file_is_named(tmp_path):
     toml = company_dir(tmp_path)
     (tmp_path / "asiakkaat.csv").unlink()

@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,9 @@ def regenerated(tmp_path_factory):
 
 
 def test_make_data_reproduces_the_committed_files_byte_for_byte(regenerated):
-    committed = sorted(p.relative_to(data.SAMPLE_DIR) for p in data.SAMPLE_DIR.rglob("*.csv*"))
-    fresh = sorted(p.relative_to(regenerated) for p in regenerated.rglob("*.csv*"))
+    committed = sorted(p.relative_to(data.SAMPLE_DIR) for p in data.SAMPLE_DIR.rglob("*.csv*")) + [
+        Path("company.toml")]
+    fresh = sorted(p.relative_to(regenerated) for p in regenerated.rglob("*.csv*")) + [Path("company.toml")]
     assert committed == fresh
     changed = [str(p) for p in committed if _digest(data.SAMPLE_DIR / p) != _digest(regenerated / p)]
     assert changed == [], f"run `make data` and commit: {changed}"
@@ -153,10 +155,26 @@ def test_another_company_moves_every_date_by_the_shift(other, regenerated):
     assert sorted(generated.tables["park_seasons"]["season"].unique()) == sorted(sample_seasons.unique() + 1)
 
 
+def test_another_company_loads_through_the_description_the_generator_wrote(other):
+    generated, folder = other
+    company = data.load_company(folder, cache=False, clean=False)
+    facts = generated.facts
+    assert (company.name, company.observation_end, company.extraction_date, company.founded) == (
+        "Lumo Oy", facts.observation_end, facts.extraction_date, facts.founded)
+    assert company.truth_dir == folder / "truth" and company.source == folder / "company.toml"
+    assert list(company.tables) == list(data.CONTRACTS) and company.derived == ()
+    assert {name: len(df) for name, df in company.tables.items()} == {
+        name: len(generated.tables[name]) for name in data.CONTRACTS}
+    planted = company.load_truth("faults")
+    as_set = lambda df: set(map(tuple, df[["table", "key", "rule"]].to_numpy()))  # noqa: E731
+    assert as_set(data.flagged_keys(company)) == as_set(planted)  # its own references found its own faults
+    assert data.clean_company(company).cleaning["action"].str.startswith("not changed").sum() == 0
+
+
 def test_another_company_is_deterministic(other, tmp_path):
     _, folder = other
     synth.write(_other(), tmp_path)
-    files = [p.relative_to(folder) for p in folder.rglob("*.csv*")]
+    files = [p.relative_to(folder) for p in folder.rglob("*.csv*")] + [Path("company.toml")]
     changed = [str(p) for p in files if _digest(folder / p) != _digest(tmp_path / p)]
     assert changed == []
 
@@ -205,6 +223,7 @@ def test_regeneration_is_deterministic(regenerated, tmp_path):
     synth.main([str(tmp_path)])
     files = sorted(p.relative_to(regenerated) for p in regenerated.rglob("*.csv*"))
     assert files == sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.csv*"))
+    files.append(Path("company.toml"))
     assert [str(p) for p in files if _digest(regenerated / p) != _digest(tmp_path / p)] == []
     assert (regenerated / "READY").read_text().startswith(f"generator version {synth.VERSION},")
 

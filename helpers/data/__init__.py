@@ -35,7 +35,7 @@ from .company import (ANALYSES, CACHE_DIR, SAMPLE_DIR, SAMPLE_TOML, TABLES, TRUT
                       load_truth)
 from .contracts import (COMPOSITE_KEYS, COMPRESSED, CONTRACTS, FILES, Column, DataContractError, check_table,
                         column_names, core_columns, validate)
-from .description import CompanyFileError, Description, read_description
+from .description import CompanyFileError, Description, description_text, read_description
 from .health import CONSEQUENCES, customer_faults, flagged_keys, health_check, order_faults
 from .intake import decode, load_table, map_columns, read_raw, read_table
 from .real import REAL_DIR, load_cdnow, load_hillstrom
@@ -48,13 +48,13 @@ FOUNDED = _vocabulary.SAMPLE.founded
 FUTURE_END = _vocabulary.SAMPLE_FUTURE_END
 
 __all__ = [
-    "ANALYSES", "CACHE_DIR", "COMPOSITE_KEYS", "COMPRESSED", "CONSEQUENCES", "CONTRACTS", "DATA_DIR",
-    "DATA_START", "EXTRACTION_DATE", "FILES", "FIXES", "FOUNDED", "FUTURE_END", "OBSERVATION_END",
-    "REAL_DIR", "SAMPLE_DIR", "SAMPLE_TOML", "TABLES", "TRUTH_DIR", "Column", "Company", "CompanyFileError",
-    "DataContractError", "Description", "check_table", "clean_company", "column_names", "core_columns",
-    "customer_faults", "decode", "flagged_keys", "health_check", "load_automation_members", "load_automations",
-    "load_campaign_members", "load_campaigns", "load_cdnow", "load_company", "load_customers", "load_hillstrom",
-    "load_orders", "load_park_campaign", "load_park_holders", "load_park_seasons", "load_postal_codes",
-    "load_products", "load_referrals", "load_stores", "load_survey", "load_table", "load_truth", "map_columns",
-    "order_faults", "read_description", "read_raw", "read_table", "validate",
+    "ANALYSES", "CACHE_DIR", "COMPOSITE_KEYS", "COMPRESSED", "CONSEQUENCES", "CONTRACTS", "DATA_DIR", "DATA_START",
+    "EXTRACTION_DATE", "FILES", "FIXES", "FOUNDED", "FUTURE_END", "OBSERVATION_END", "REAL_DIR", "SAMPLE_DIR",
+    "SAMPLE_TOML", "TABLES", "TRUTH_DIR", "Column", "Company", "CompanyFileError", "DataContractError", "Description",
+    "check_table", "clean_company", "column_names", "core_columns", "customer_faults", "decode", "description_text",
+    "flagged_keys", "health_check", "load_automation_members", "load_automations", "load_campaign_members",
+    "load_campaigns", "load_cdnow", "load_company", "load_customers", "load_hillstrom", "load_orders",
+    "load_park_campaign", "load_park_holders", "load_park_seasons", "load_postal_codes", "load_products",
+    "load_referrals", "load_stores", "load_survey", "load_table", "load_truth", "map_columns", "order_faults",
+    "read_description", "read_raw", "read_table", "validate",
 ]

@@ -31,6 +31,8 @@ file and the key (a misspelt key is an error, not silently ignored).
 
 from __future__ import annotations
 
+import json
+import numbers
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,3 +191,92 @@ def read_description(path: str | Path) -> Description:
     tables = {name: _table(name, section, path) for name, section in doc["tables"].items()}
     return Description(path=path, **_facts(doc.get("company", {}), path), tables=tables,
                        fixes=tuple(f for f in FIXES if fixes.get(f)))
+
+
+# --------------------------------------------------------------------------- writing one
+#: The comment written beside each fact of ``[company]``.
+FACT_NOTES = {"observation_end": "last day the data covers", "extraction_date": "the day the data was exported",
+              "founded": "sign-ups before it are impossible", "margin_rate": "share of revenue that is margin",
+              "truth": "the answer key of generated data (a client has none)"}
+
+
+def _toml_string(value) -> str:
+    """A TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return _toml_string(value)
+
+
+def _pairs(mapping: dict) -> list[str]:
+    return [f"{_toml_string(k)} = {_toml_string(v)}" for k, v in mapping.items()]
+
+
+def _table_text(name: str, spec: dict) -> list[str]:
+    """``[tables.<name>]`` with its reading options, then its column and value mappings."""
+    if name not in CONTRACTS:
+        raise ValueError(f"no table {name!r}; the tables are {list(CONTRACTS)}")
+    _unknown(f"[tables.{name}]", spec, TABLE_KEYS, Path("company.toml"))
+    out = ["", f"[tables.{name}]"] + [f"{k} = {_toml_value(spec[k])}" for k in TABLE_KEYS[:-2] if k in spec]
+    if spec.get("columns"):
+        out += ["", f"[tables.{name}.columns]"] + _pairs(spec["columns"])
+    for column, values in spec.get("values", {}).items():
+        out += ["", f"[tables.{name}.values.{column}]"] + _pairs(values)
+    return out
+
+
+def description_text(name: str, tables: dict[str, dict], *, observation_end=None, extraction_date=None,
+                     founded=None, margin_rate: float | None = None, truth: str | None = None,
+                     fixes: tuple[str, ...] = (), header: str = "") -> str:
+    """The text of a ``company.toml`` that :func:`read_description` reads back as these arguments say.
+
+    Parameters
+    ----------
+    name : str
+        The company's name.
+    tables : dict
+        Per table of the data contract, its section as a dict: ``file`` (relative
+        to the description) and any reading options of ``[tables.<name>]``
+        (``encoding``, ``separator``, ``decimal``, ``date_format``, …), with
+        ``columns`` (client header -> course column) and ``values`` (column ->
+        client value -> course value).
+    observation_end, extraction_date, founded : date, optional
+        Written as TOML dates; strings ISO or Finnish (``31.12.2025``).
+    margin_rate : float, optional
+    truth : str, optional
+        The answer-key folder, relative to the description (generated data only).
+    fixes : tuple of str
+        The repairs of ``[cleaning]`` (:data:`helpers.data.FIXES`).
+    header : str
+        Comment lines written at the top (``#`` added).
+
+    Returns
+    -------
+    str
+        UTF-8 text ending in a newline.
+    """
+    unknown = sorted(set(fixes) - set(FIXES))
+    if unknown:
+        raise ValueError(f"unknown fix(es) {unknown}; known: {list(FIXES)}")
+    facts = {"observation_end": observation_end, "extraction_date": extraction_date, "founded": founded}
+    lines = [f"# {line}".rstrip() for line in header.splitlines()] + ([""] if header else [])
+    lines += ["[company]", f"name = {_toml_string(name)}"]
+    written = {k: f"{as_timestamp(v, k):%Y-%m-%d}" for k, v in facts.items() if v is not None}
+    written |= {k: _toml_value(v) for k, v in (("margin_rate", margin_rate), ("truth", truth)) if v is not None}
+    width = max((len(f"{k} = {v}") for k, v in written.items()), default=0)
+    lines += [f"{k} = {v}".ljust(width) + f"   # {FACT_NOTES[k]}" for k, v in written.items()]
+    for table, spec in tables.items():
+        lines += _table_text(table, spec)
+    if fixes:
+        lines += ["", "[cleaning]   # the repairs load_company makes (each counted in company.cleaning)"]
+        lines += [f"{fix} = true" for fix in FIXES if fix in fixes]
+    return "\n".join(lines) + "\n"

@@ -15,17 +15,19 @@ the order lines.
 
 Everything flows from one seed (:data:`SEED`): ``make data`` (``python -m
 helpers.synth``) twice gives byte-identical files. Lessons never import this
-package; they read the files through :mod:`helpers.data`. The truth is written
-to ``data/sample/truth/`` and is only an answer key.
+package; they read the files through :mod:`helpers.data`, by the
+``company.toml`` the generator writes beside them. The truth is written to
+``data/sample/truth/`` and is only an answer key.
 
 :func:`generate` with its defaults is the sample company; another seed, a date
 shift, a size and other id formats give another company with the same tables
 (a test fixture that shares nothing with the sample but its shape)::
 
-    from helpers import synth
+    from helpers import data, synth
     other = synth.generate(seed=7, n_persons=3000, shift_days=400, name="Lumo Oy",
                            ids=synth.IdFormats(customer="AS-{:06d}", campaign="MK-{:03d}"))
-    synth.write(other, "build/lumo")
+    synth.write(other, "build/lumo")   # the tables, truth/ and a company.toml describing them
+    data.load_company("build/lumo")      # read as any client's data (helpers.data)
 
 The parts, one module per table family: :mod:`~helpers.synth.common` (settings,
 timeline, id formats), :mod:`~helpers.synth.latent` (segments),

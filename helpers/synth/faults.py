@@ -23,6 +23,9 @@ REGISTER_FAULTS = {"duplicate_customer": 60, "unknown_postal_code": 80, "missing
                    "consent_without_date": 40, "sms_consent_without_phone": 50, "impossible_signup_date": 30}
 #: Sale lines of the sample given each amount fault (scaled likewise).
 AMOUNT_FAULTS = {"price_above_list": 40, "zero_amount": 20, "amount_sign_mismatch": 15}
+#: The repairs (``company.toml`` ``[cleaning]``, :data:`helpers.data.FIXES`) that the planted faults call for.
+CLEANING = ("merge_duplicate_customers", "unusable_consent_is_no", "signup_from_first_purchase",
+            "drop_nonsense_amounts")
 #: Postal codes typed wrong (every other unknown code; the rest lost their leading zeros).
 BAD_POSTAL_CODES = ["00000", "99999", "12345", "33999", "7010", "2O100"]
 #: Impossible sign-up dates: a placeholder, a far future and a day after the extraction
