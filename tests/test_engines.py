@@ -156,6 +156,15 @@ def test_scored_clv_equals_pandas_on_the_sample_company(sample_lines, sample_ord
     assert_same(engine, reference)
 
 
+def test_health_counts_equal_the_intakes_order_rules(sample_lines, sample_orders):
+    from helpers.data import order_faults
+
+    engine = sample_lines.health_counts(extraction_date="2025-06-30")
+    masks = order_faults(sample_orders, extraction_date=pd.Timestamp("2025-06-30"))
+    assert engine == {rule: int(masks[rule].sum()) for rule in engine}
+    assert engine["date_after_extraction"] > 0
+
+
 # --------------------------------------------------------------------------- parity: CDNOW
 def test_summaries_equal_pandas_on_cdnow(cdnow_lines, cdnow):
     assert_same(cdnow_lines.rfm_summary(observation_end="1998-06-30"), clv.rfm_summary(cdnow, observation_end="1998-06-30"))

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from helpers import clv, engines, metrics, recommend
-from helpers.data import load_cdnow, load_company
+from helpers.data import load_cdnow, load_company, order_faults
 
 if not engines.available("pyspark"):
     pytest.skip("PySpark (with Java 17+) is not installed: pip install -e '.[scale]'", allow_module_level=True)
@@ -91,6 +91,9 @@ def test_summaries_equal_pandas_on_the_sample_company(sample_lines, sample_order
     assert_same(sample_lines.customer_metrics(start="2024-01", observation_end="2025-12-31"),
                 metrics.customer_metrics(sample_orders, start="2024-01", observation_end="2025-12-31"))
     assert_same(sample_lines.pair_rules(min_count=20), recommend.pair_rules(sample_orders, min_count=20))
+    masks = order_faults(sample_orders, extraction_date=pd.Timestamp("2025-06-30"))
+    health = sample_lines.health_counts(extraction_date="30.06.2025")
+    assert health == {rule: int(masks[rule].sum()) for rule in health}
 
 
 def test_scored_clv_equals_pandas_on_the_sample_company(sample_lines, sample_orders):

@@ -47,7 +47,10 @@ def available(engine: str) -> bool:
 
     if engine not in ("duckdb", "pyspark"):
         raise ValueError(f"engine must be 'duckdb' or 'pyspark', got {engine!r}")
-    found = importlib.util.find_spec(engine) is not None
+    try:
+        found = importlib.util.find_spec(engine) is not None
+    except (ImportError, ValueError):   # a module set to None in sys.modules (hidden on purpose)
+        found = False
     if engine == "pyspark":
         import os
 

@@ -187,6 +187,22 @@ def problems_sql(has_order: bool) -> str:
             f"MIN(day) AS first_day, MAX(day) AS last_day{order} FROM lines")
 
 
+def health_sql(has_quantity: bool, extraction_day: int | None) -> str:
+    """Counts of the order-line rules of :func:`helpers.data.order_faults` that need no other table.
+
+    ``zero_amount``; ``amount_sign_mismatch`` (a sale with a negative amount or a
+    return with a positive one) and ``zero_quantity`` when there is a quantity;
+    ``date_after_extraction`` (a day after the extraction day) when it is known.
+    """
+    parts = [f"COUNT(*) FILTER (WHERE {A} = 0) AS zero_amount"]
+    if has_quantity:
+        parts += [f"COUNT(*) FILTER (WHERE sign({A}) <> sign({Q}) AND {A} <> 0 AND {Q} <> 0) AS amount_sign_mismatch",
+                  f"COUNT(*) FILTER (WHERE {Q} = 0) AS zero_quantity"]
+    if extraction_day is not None:
+        parts.append(f"COUNT(*) FILTER (WHERE day > {int(extraction_day)}) AS date_after_extraction")
+    return "SELECT " + ", ".join(parts) + " FROM lines"
+
+
 # --------------------------------------------------------------------------- RFM / BG-NBD summary
 def purchase_days_sql(last_day: int, first_day: int | None = None) -> str:
     """One row per customer and purchase day: the day's amounts added (``amount >= 0`` rows; returns are not purchases)."""

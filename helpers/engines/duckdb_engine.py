@@ -50,11 +50,17 @@ class DuckDBLines(EngineLines):
         ``temp_directory``.
     threads : int, optional
         Worker threads (default: DuckDB's, one per core).
+    columns : tuple of str, optional
+        The course columns to read besides ``customer_id``, ``timestamp`` and
+        ``amount`` (default: every column the source maps). A CSV is parsed
+        into a table once; fewer columns make that twice as fast (the CLV
+        summary needs only the three).
     """
 
     dialect = _sql.DUCKDB
 
-    def __init__(self, source: Source, memory_limit: str = "3GB", threads: int | None = None):
+    def __init__(self, source: Source, memory_limit: str = "3GB", threads: int | None = None,
+                 columns: tuple[str, ...] | None = None):
         duckdb = require_duckdb()
         self.source = source
         self._tmp = tempfile.TemporaryDirectory(prefix="engines-duckdb-")
@@ -64,7 +70,7 @@ class DuckDBLines(EngineLines):
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.reading = []
-        self._mapping = source.course_columns()
+        self._mapping = source.course_columns(columns)
         self.present = frozenset(self._mapping)
         self.con.execute(f"CREATE VIEW raw AS {self._reader()}")
         typed = _sql.typed_sql(self.dialect, self._mapping, source)
@@ -107,9 +113,10 @@ class DuckDBLines(EngineLines):
         self.close()
 
 
-def open_lines(source: Source, memory_limit: str = "3GB", threads: int | None = None) -> DuckDBLines:
-    """Open a source's order lines in DuckDB (the files are read by each query, never loaded whole)."""
-    return DuckDBLines(source, memory_limit=memory_limit, threads=threads)
+def open_lines(source: Source, memory_limit: str = "3GB", threads: int | None = None,
+               columns: tuple[str, ...] | None = None) -> DuckDBLines:
+    """Open a source's order lines in DuckDB (never loaded into pandas; see :class:`DuckDBLines`)."""
+    return DuckDBLines(source, memory_limit=memory_limit, threads=threads, columns=columns)
 
 
 def _list(files) -> str:

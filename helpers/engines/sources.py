@@ -98,13 +98,17 @@ class Source:
         with _open_text(self.files[0], self.encoding) as fh:
             return [h.strip() for h in next(csv.reader(fh, delimiter=self.separator))]
 
-    def course_columns(self) -> dict[str, str]:
-        """Course column -> client's header for the columns an engine reads; the required ones checked."""
+    def course_columns(self, wanted: tuple[str, ...] | None = None) -> dict[str, str]:
+        """Course column -> client's header for the columns an engine reads; the required ones checked.
+
+        ``wanted`` limits the optional columns read (default: all the source has).
+        """
         header = self.header()
         found = {}
+        keep = REQUIRED + (OPTIONAL if wanted is None else tuple(c for c in OPTIONAL if c in wanted))
         for name in header:
             course = self.columns.get(name, name)
-            if course in REQUIRED + OPTIONAL:
+            if course in keep:
                 found[course] = name
         unknown = sorted(set(self.columns) - set(header))
         if unknown:

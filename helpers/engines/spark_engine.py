@@ -83,13 +83,18 @@ def local_session(cores: int = 2, driver_memory: str = "4g", app_name: str = "cr
 
 
 class SparkLines(EngineLines):
-    """Order lines read by Spark (``source`` a :class:`~helpers.engines.sources.Source`, ``spark`` a session)."""
+    """Order lines read by Spark (``source`` a :class:`~helpers.engines.sources.Source`, ``spark`` a session).
+
+    ``columns`` limits the optional course columns read, as for
+    :class:`~helpers.engines.duckdb_engine.DuckDBLines` (a CSV is parsed once
+    and kept, in memory and on local disk).
+    """
 
     dialect = _sql.SPARK
 
-    def __init__(self, source: Source, spark):
+    def __init__(self, source: Source, spark, columns: tuple[str, ...] | None = None):
         self.source, self.spark = source, spark
-        self._mapping = source.course_columns()
+        self._mapping = source.course_columns(columns)
         self.present = frozenset(self._mapping)
         n = next(_VIEW_IDS)
         self._names = {"raw": f"raw_{n}", "typed": f"typed_{n}", "lines": f"lines_{n}"}

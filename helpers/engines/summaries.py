@@ -107,6 +107,19 @@ class EngineLines:
             self._checked = counts
         return self._checked
 
+    def health_counts(self, extraction_date=None) -> dict:
+        """Lines breaking the order-line rules of the health check that need no other table.
+
+        The counts :func:`helpers.data.order_faults` gives for ``zero_amount``,
+        ``amount_sign_mismatch`` and ``zero_quantity`` (with a quantity column)
+        and ``date_after_extraction`` (with ``extraction_date``); the rules that
+        need the register or the product list run in the intake on those
+        (smaller) tables.
+        """
+        self.check()
+        day = None if extraction_date is None else day_number(extraction_date, "extraction_date")[1]
+        return self._row(_sql.health_sql(columns.QUANTITY in self.present, day))
+
     def _name(self) -> str:
         files = getattr(self.source, "files", ())
         return ", ".join(f.name for f in files[:3]) + (" …" if len(files) > 3 else "") if files else "lines"
