@@ -24,7 +24,7 @@ lab: $(STAMP)  ## open JupyterLab at the repository root, on lesson 00 (data/REA
 
 test: $(STAMP)  ## unit tests, then every notebook re-executed under nbval
 	$(BIN)/python -m pytest tests -q
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks -q
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks docs/lesson_template.ipynb -q
 
 # make playbook [DATA=path/to/company.toml] [OUT=folder] [PARAMS='-p NAME VALUE ...']
 DATA =

@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-ALL = LESSONS + [ROOT / "notebooks" / "_template.ipynb"]
+ALL = LESSONS + [ROOT / "docs" / "lesson_template.ipynb"]
 
 
 def _code_cells(nb):

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-ALL = LESSONS + [ROOT / "notebooks" / "_template.ipynb"]
+ALL = LESSONS + [ROOT / "docs" / "lesson_template.ipynb"]
 MAX_CELL_LINES = 30
 #: Money written another way than ``12 345 €``: comma thousands, "EUR", or a long unrounded float.
 OTHER_MONEY = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?\s?(?:€|EUR\b)|\d\s?EUR\b|\d+\.\d{3,}\s?€")

@@ -161,7 +161,7 @@ def main(argv: list[str]) -> int:
         stale.append(README.name)
         if not check:
             README.write_text(new_readme, encoding="utf-8")
-    template = NOTEBOOKS / "_template.ipynb"
+    template = ROOT / "docs" / "lesson_template.ipynb"
     if template.exists():
         nb = nbformat.read(template, as_version=4)
         before = nbformat.writes(nb)

@@ -56,7 +56,7 @@ def execute(path: Path, timeout: int = 300) -> float:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(a) for a in argv] or course_notebooks() + [NOTEBOOKS / "_template.ipynb"]
+    paths = [Path(a) for a in argv] or course_notebooks() + [NOTEBOOKS.parent / "docs" / "lesson_template.ipynb"]
     total = 0.0
     for path in paths:
         if not path.exists():
