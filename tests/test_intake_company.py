@@ -245,10 +245,10 @@ def test_the_cdnow_fixture_is_detected_as_a_finnish_export():
     assert intake["date_format"] == "timestamp: dd.mm.yyyy"
 
 
-def test_the_fixture_script_rebuilds_the_csv_files_byte_for_byte(tmp_path):
+def test_the_fixture_script_rebuilds_every_file_byte_for_byte(tmp_path):
     subprocess.run([sys.executable, str(PROJECT_ROOT / "tools" / "make_client_fixtures.py"), str(tmp_path)],
                    check=True, capture_output=True)
-    for name in ["tilausrivit.csv", "asiakkaat.csv", "company.toml", "company_excel.toml"]:
+    for name in ["tilausrivit.csv", "asiakkaat.csv", "tilausrivit.xlsx", "company.toml", "company_excel.toml"]:
         assert (tmp_path / name).read_bytes() == (CDNOW / name).read_bytes(), name
 
 
