@@ -174,8 +174,10 @@ def test_empty_files_and_header_only_files_are_refused_naming_the_file(tmp_path,
 
 
 def test_a_header_with_an_empty_or_repeated_name_is_refused(tmp_path):
-    assert "column 2 of the header (line 1) has no name" in refused(write(tmp_path / "a.csv", "customer_id;;amount\nA;1;2\n"))
-    assert "repeats column name(s) ['amount']" in refused(write(tmp_path / "b.csv", "amount;customer_id;amount\n1;A;2\n"))
+    unnamed = write(tmp_path / "a.csv", "customer_id;;amount\nA;1;2\n")
+    assert "column 2 of the header (line 1) has no name" in refused(unnamed)
+    repeated = write(tmp_path / "b.csv", "amount;customer_id;amount\n1;A;2\n")
+    assert "repeats column name(s) ['amount']" in refused(repeated)
 
 
 # --------------------------------------------------------------------------- columns

@@ -188,7 +188,7 @@ def test_settings_are_checked():
         synth.generate(shift_days=1.5)
 
 
-# --------------------------------------------------------------------------- version 3: late joiners, win-back automation
+# ------------------------------------------------------------------- version 3: late joiners, win-back automation
 from helpers.synth import automation  # noqa: E402
 
 #: The data contract of the automation tables (``helpers.data.contracts``).
@@ -314,7 +314,8 @@ def test_automation_effects_vary_with_the_latent_state(sample_v3):
     assert (kinds.get_group("sleeping_dog")["true_effect_purchases"] <= 0).all()
     assert (kinds.get_group("persuadable")["true_effect_purchases"] >= 0).all()
     mean = kinds["true_effect_margin"].mean()
-    assert mean["persuadable"] > 0 > mean["sure_thing"] > mean["sleeping_dog"]  # the voucher costs margin on sure things
+    # the voucher costs margin on sure things
+    assert mean["persuadable"] > 0 > mean["sure_thing"] > mean["sleeping_dog"]
     # the message works on the alive: the mean effect rises with the true chance of being alive
     by_band = truth.groupby(pd.cut(truth["p_alive"], [0, 0.5, 0.99, 1.0]), observed=True)["true_effect_buy"].mean()
     assert by_band.is_monotonic_increasing

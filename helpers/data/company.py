@@ -44,7 +44,8 @@ ANALYSES = {
     "baskets and next best offer": [("orders", [cols.ORDER, cols.PRODUCT]), ("products", [])],
     "segment profiles (age, area)": [("customers", [cols.AGE_BAND, cols.AREA_TYPE])],
     "consents (who may be contacted)": [("customers", ["consent_email", "consent_sms", "consent_post"])],
-    "campaigns and control groups": [("campaigns", [cols.SEND_DATE]), ("campaign_members", [cols.GROUP, cols.CONVERTED])],
+    "campaigns and control groups": [("campaigns", [cols.SEND_DATE]),
+                                     ("campaign_members", [cols.GROUP, cols.CONVERTED])],
     "trigger automation (always-on holdout)": [("automations", []),
                                                ("automation_members", [cols.GROUP, cols.CONVERTED, cols.REVENUE])],
     "recommendation survey (NPS)": [("survey", [cols.NPS])],
@@ -336,7 +337,10 @@ def load_park_campaign(path=None) -> pd.DataFrame:
 
 
 def load_truth(name: str, truth_dir: str | Path | None = None) -> pd.DataFrame:
-    """One answer-key table (default: the sample's ``data/sample/truth``, e.g. ``"customers_truth"``); for checking only."""
+    """One answer-key table (default: the sample's ``data/sample/truth``, e.g. ``"customers_truth"``).
+
+    For checking answers only; a company's own answer key is ``company.load_truth(name)``.
+    """
     folder = Path(truth_dir) if truth_dir is not None else TRUTH_DIR
     path = next((p for p in [folder / f"{name}.csv", folder / f"{name}.csv.gz"] if p.exists()), None)
     if path is None:

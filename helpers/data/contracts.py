@@ -203,7 +203,8 @@ def _parse(table: _Table, col: Column, text: pd.Series, decimal: str, dates: dic
     bad = parsed.isna() & text.notna()
     if bad.any():
         kind = "number" if col.kind in ("int", "float") else col.kind
-        hint = "" if kind == "number" else " (read as ISO 2025-12-31 or Finnish 31.12.2025; declare date_format otherwise)"
+        hint = ("" if kind == "number"
+                else " (read as ISO 2025-12-31 or Finnish 31.12.2025; declare date_format otherwise)")
         table.fail(col.name, f"must be a {kind}{hint}", bad, text)
     return parsed, label
 

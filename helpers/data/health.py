@@ -19,8 +19,10 @@ from helpers._checks import as_timestamp
 
 #: What each health-check rule blocks or costs the business (shown in the findings table).
 CONSEQUENCES = {
-    "duplicate_customer": "one person counted as two: customer numbers, value and churn are wrong; the person gets every campaign twice",
-    "unknown_postal_code": "no area type for the customer: area-based segments and store planning miss them; mail may not arrive",
+    "duplicate_customer": "one person counted as two: customer numbers, value and churn are wrong; the person gets "
+                          "every campaign twice",
+    "unknown_postal_code": "no area type for the customer: area-based segments and store planning miss them; mail "
+                           "may not arrive",
     "missing_consent": "no recorded permission: the customer must not be contacted in that channel",
     "consent_without_date": "a permission that cannot be proven: treat as no consent",
     "sms_consent_without_phone": "an SMS permission with no number: the SMS audience is smaller than it looks",
@@ -29,12 +31,17 @@ CONSEQUENCES = {
     "zero_amount": "a sale that brought no money: revenue and basket values understated",
     "amount_sign_mismatch": "a sale booked as negative money (or a return as positive): revenue and margin wrong",
     "zero_quantity": "a line of nothing: no price per unit, and any amount on it is unexplained",
-    "date_after_extraction": "a date after the data was exported (a typing or clock error): recency and the period covered are wrong",
-    "order_before_signup": "a purchase before the customer joined: the sign-up date (tenure, cohorts) or the customer link is wrong",
-    "customer_not_in_register": "purchases of a customer the register does not know: they drop out of every analysis that joins the register",
-    "exact_duplicate": "the same row twice (an export appended twice?): amounts and counts doubled; rows without an order number or line may repeat legitimately",
+    "date_after_extraction": "a date after the data was exported (a typing or clock error): recency and the period "
+                             "covered are wrong",
+    "order_before_signup": "a purchase before the customer joined: the sign-up date (tenure, cohorts) or the "
+                           "customer link is wrong",
+    "customer_not_in_register": "purchases of a customer the register does not know: they drop out of every analysis "
+                                "that joins the register",
+    "exact_duplicate": "the same row twice (an export appended twice?): amounts and counts doubled; rows without an "
+                       "order number or line may repeat legitimately",
     "duplicate_file": "the same file read twice: every row of it is counted twice",
-    "id_format_clash": "one id written two ways (123 and 000123, typically a number in Excel): one customer split in two, or two merged",
+    "id_format_clash": "one id written two ways (123 and 000123, typically a number in Excel): one customer split in "
+                       "two, or two merged",
 }
 #: The order-line rules whose lines make no sense as money (removed by ``drop_nonsense_amounts``).
 NONSENSE_AMOUNT = ("price_above_list", "zero_amount", "amount_sign_mismatch", "zero_quantity")

@@ -67,9 +67,11 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, 
 def _decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str]:
     if encoding:
         try:
-            return data.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding), encoding
+            utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+            return data.decode("utf-8-sig" if utf8 else encoding), encoding
         except (UnicodeDecodeError, LookupError) as exc:
-            where = f"line {_line_of(data, exc.start)}, bytes {data[exc.start:exc.end]!r}" if hasattr(exc, "start") else str(exc)
+            where = (f"line {_line_of(data, exc.start)}, bytes {data[exc.start:exc.end]!r}" if hasattr(exc, "start")
+                     else str(exc))
             raise DataContractError(f"{source}: cannot be read as {encoding} (declared): {where}") from None
     for bom, name, label in [(codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
                              (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 with BOM"),
