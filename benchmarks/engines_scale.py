@@ -162,14 +162,15 @@ def measure(engine: str, fmt: str, path: Path, scratch: Path) -> dict:
 
 
 def row(size: int, lines: int, fmt: str, engine: str, res: dict) -> str:
+    head = f"| {lines / 1e6:,.0f} M | {size / 1e6:g} M | {fmt} | {engine} |"
     if "refused" in res:
-        return f"| {lines / 1e6:,.0f} M | {size / 1e6:g} M | {fmt} | {engine} | refused by the guard | | | | | {res['peak_gb']:.1f} |"
+        return f"{head} refused by the guard | | | | | {res['peak_gb']:.1f} |"
     if "error" in res:
-        return f"| {lines / 1e6:,.0f} M | {size / 1e6:g} M | {fmt} | {engine} | failed: {res['error'][-80:]!r} | | | | | |"
+        return f"{head} failed: {res['error'][-80:]!r} | | | | | |"
     t = res["times"]
     total = t["summary"] + t["fit"] + t["score"]
-    return (f"| {lines / 1e6:,.0f} M | {size / 1e6:g} M | {fmt} | {engine} | {t['summary']:.1f} | {t['fit']:.1f} | "
-            f"{t['score']:.1f} | {total:.1f} | {res['wall']:.0f} | {res['peak_gb']:.1f} |")
+    return (f"{head} {t['summary']:.1f} | {t['fit']:.1f} | {t['score']:.1f} | {total:.1f} | {res['wall']:.0f} | "
+            f"{res['peak_gb']:.1f} |")
 
 
 def main(argv=None) -> int:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -167,7 +166,8 @@ def test_health_counts_equal_the_intakes_order_rules(sample_lines, sample_orders
 
 # --------------------------------------------------------------------------- parity: CDNOW
 def test_summaries_equal_pandas_on_cdnow(cdnow_lines, cdnow):
-    assert_same(cdnow_lines.rfm_summary(observation_end="1998-06-30"), clv.rfm_summary(cdnow, observation_end="1998-06-30"))
+    assert_same(cdnow_lines.rfm_summary(observation_end="1998-06-30"),
+                clv.rfm_summary(cdnow, observation_end="1998-06-30"))
     assert_same(cdnow_lines.calibration_holdout_split("1997-09-30", "1998-06-30"),
                 clv.calibration_holdout_split(cdnow, "1997-09-30", "1998-06-30"))
     assert_same(cdnow_lines.customer_metrics(observation_end="1998-06-30"),

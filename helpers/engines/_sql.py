@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from helpers import columns
 
 #: Course column names inside the view ``lines`` (``day`` is the day number of the timestamp).
-C, O, P = columns.CUSTOMER, columns.ORDER, columns.PRODUCT
+C, ORD, P = columns.CUSTOMER, columns.ORDER, columns.PRODUCT
 A, Q, M = columns.AMOUNT, columns.QUANTITY, columns.MARGIN
 
 
@@ -181,9 +181,10 @@ def unreadable_sql(d: Dialect, course: str, client: str, source, raw: str = "raw
 # --------------------------------------------------------------------------- checks of the view
 def problems_sql(has_order: bool) -> str:
     """Counts of rows the summaries cannot use: missing customer, day or amount (each named in the error)."""
-    order = f", COUNT(*) FILTER (WHERE {O} IS NULL) AS missing_order" if has_order else ""
+    order = f", COUNT(*) FILTER (WHERE {ORD} IS NULL) AS missing_order" if has_order else ""
     return (f"SELECT COUNT(*) AS n_rows, COUNT(*) FILTER (WHERE {C} IS NULL) AS missing_customer, "
-            f"COUNT(*) FILTER (WHERE day IS NULL) AS missing_day, COUNT(*) FILTER (WHERE {A} IS NULL) AS missing_amount, "
+            f"COUNT(*) FILTER (WHERE day IS NULL) AS missing_day, "
+            f"COUNT(*) FILTER (WHERE {A} IS NULL) AS missing_amount, "
             f"MIN(day) AS first_day, MAX(day) AS last_day{order} FROM lines")
 
 
@@ -205,7 +206,7 @@ def health_sql(has_quantity: bool, extraction_day: int | None) -> str:
 
 # --------------------------------------------------------------------------- RFM / BG-NBD summary
 def purchase_days_sql(last_day: int, first_day: int | None = None) -> str:
-    """One row per customer and purchase day: the day's amounts added (``amount >= 0`` rows; returns are not purchases)."""
+    """One row per customer and purchase day, the day's amounts added (``amount >= 0``: returns are not purchases)."""
     lower = "" if first_day is None else f" AND day >= {int(first_day)}"
     return (f"SELECT {C}, day, SUM({A}) AS amount FROM lines "
             f"WHERE {A} >= 0 AND day <= {int(last_day)}{lower} GROUP BY {C}, day")
@@ -300,14 +301,14 @@ def money_sql(d: Dialect, last_day: int, period: str, has_margin: bool) -> str:
 def basket_lines_sql(has_quantity: bool) -> str:
     """Distinct (order, product) of the lines that are not returns (negative quantity or amount)."""
     returns = f"{A} < 0" + (f" OR {Q} < 0" if has_quantity else "")
-    return f"SELECT DISTINCT {O}, {P} FROM lines WHERE NOT ({returns})"
+    return f"SELECT DISTINCT {ORD}, {P} FROM lines WHERE NOT ({returns})"
 
 
 def basket_returns_sql(has_quantity: bool) -> str:
     """Return lines left out of the baskets, and lines with a missing order or product among the rest."""
     returns = f"{A} < 0" + (f" OR {Q} < 0" if has_quantity else "")
     return (f"SELECT COUNT(*) FILTER (WHERE {returns}) AS return_lines_excluded, "
-            f"COUNT(*) FILTER (WHERE NOT ({returns}) AND ({O} IS NULL OR {P} IS NULL)) AS missing FROM lines")
+            f"COUNT(*) FILTER (WHERE NOT ({returns}) AND ({ORD} IS NULL OR {P} IS NULL)) AS missing FROM lines")
 
 
 def item_counts_sql(has_quantity: bool) -> str:
@@ -319,5 +320,5 @@ def pair_counts_sql(has_quantity: bool, min_count: int) -> str:
     """Baskets holding each ordered pair of different products, pairs in at least ``min_count`` baskets."""
     b = basket_lines_sql(has_quantity)
     return (f"SELECT a.{P} AS antecedent, c.{P} AS consequent, COUNT(*) AS count "
-            f"FROM ({b}) AS a JOIN ({b}) AS c ON a.{O} = c.{O} AND a.{P} <> c.{P} "
+            f"FROM ({b}) AS a JOIN ({b}) AS c ON a.{ORD} = c.{ORD} AND a.{P} <> c.{P} "
             f"GROUP BY a.{P}, c.{P} HAVING COUNT(*) >= {max(int(min_count), 1)}")

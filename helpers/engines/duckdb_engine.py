@@ -93,7 +93,8 @@ class DuckDBLines(EngineLines):
                     for i, (f, w) in enumerate(zip(s.files, ways))]
         self.reading += [f"{Path(f).name}: {w.note}" for f, w in zip(s.files, ways)]
         sep = "\\t" if s.separator == "\t" else s.separator
-        header = "header = true" if ways[0].names is None else f"header = false, skip = 1, names = {_list(ways[0].names)}"
+        header = ("header = true" if ways[0].names is None
+                  else f"header = false, skip = 1, names = {_list(ways[0].names)}")
         return (f"SELECT * FROM read_csv({_list(w.path for w in ways)}, delim = '{sep}', {header}, "
                 f"all_varchar = true, encoding = '{ways[0].encoding}', quote = '\"', union_by_name = true)")
 

@@ -95,7 +95,8 @@ def block_lines(block: int, n: int, seed: int):
     returned = rng.uniform(size=len(order_no)) < 0.02
     quantity = np.where(returned, -quantity, quantity)
     seconds = rng.integers(8 * 3600, 22 * 3600, len(cust))[order_no]
-    stamp = (START.to_datetime64() + (day[order_no] * 86_400 + seconds).astype("timedelta64[s]")).astype("datetime64[us]")
+    offset = (day[order_no] * 86_400 + seconds).astype("timedelta64[s]")
+    stamp = (START.to_datetime64() + offset).astype("datetime64[us]")
     first_order = block * BLOCK * 20                               # at most 20 orders per customer on average
     return pa.table({
         columns.CUSTOMER: _ids("K", cust[order_no] + block * BLOCK + 1, 8),

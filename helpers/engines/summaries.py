@@ -316,7 +316,8 @@ def _rules(pairs: pd.DataFrame, items: pd.Series, n: int, min_support: float) ->
     with np.errstate(divide="ignore"):
         conviction = np.where(confidence < 1, (1 - sc) / np.where(confidence < 1, 1 - confidence, 1), np.inf)
     out = pd.DataFrame({
-        "antecedent": pairs["antecedent"].astype("str").to_numpy(), "consequent": pairs["consequent"].astype("str").to_numpy(),
+        "antecedent": pairs["antecedent"].astype("str").to_numpy(),
+        "consequent": pairs["consequent"].astype("str").to_numpy(),
         "count": cnt, "antecedent_support": sa, "consequent_support": sc, "support": support,
         "confidence": confidence, "lift": confidence / sc, "leverage": support - sa * sc, "conviction": conviction,
     })
