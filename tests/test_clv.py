@@ -124,6 +124,31 @@ def test_calibration_holdout_split_small():
     assert short["frequency_holdout"].tolist() == [0, 0] and short.attrs["n_customers_first_in_holdout"] == 1
 
 
+
+def test_holdout_dates_are_derived_from_the_end_of_the_data():
+    T = pd.Timestamp
+    # the sample's split: three months before the end, then a year back (month ends stay month ends)
+    assert clv.holdout_dates("31.12.2025", 12, 3) == (T("2024-09-30"), T("2025-09-30"))
+    assert clv.holdout_dates(T("2025-12-31")) == (T("2024-12-31"), T("2025-12-31"))
+    assert clv.holdout_dates("2025-02-28", 12) == (T("2024-02-29"), T("2025-02-28"))   # leap day
+    assert clv.holdout_dates("2027-02-04", 12, 3) == (T("2025-11-04"), T("2026-11-04"))   # any day keeps its day
+    # given ends win over the derived ones, as strings or dates
+    assert clv.holdout_dates("2025-12-31", calibration_end="2024-06-30") == (T("2024-06-30"), T("2025-12-31"))
+    assert clv.holdout_dates("2025-12-31", 6, holdout_end="30.11.2025") == (T("2025-05-31"), T("2025-11-30"))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"holdout_months": 0}, "holdout_months must be a whole number of months >= 1"),
+    ({"holdout_months": 1.5}, "holdout_months must be a whole number"),
+    ({"months_before_end": -1}, "months_before_end must be a whole number of months >= 0"),
+    ({"holdout_end": "2026-01-31"}, r"holdout_end \(2026-01-31\) is after observation_end"),
+    ({"calibration_end": "2025-12-31"}, r"calibration_end \(2025-12-31\) must be before holdout_end"),
+    ({"calibration_end": "12/31/2024"}, "calibration_end='12/31/2024' is not a date"),
+])
+def test_holdout_dates_refuse_what_cannot_be_a_split(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        clv.holdout_dates("2025-12-31", **kwargs)
+
 def test_cdnow_calibration_summary(cdnow_split):
     # 2,357 customers, 946 of them repeat buyers in the 39-week calibration period (FHL 2005a, 2005b)
     assert len(cdnow_split) == 2357

@@ -28,9 +28,11 @@ Large customer bases: many customers share the same (frequency, recency, T);
 predictions on the unique rows only, so a million customers take seconds.
 
 The sub-modules, by concern: :mod:`~helpers.clv.summaries` (``rfm_summary``,
-``calibration_holdout_split``, the input checks), :mod:`~helpers.clv.bgnbd`,
+``calibration_holdout_split``, ``holdout_dates``, the input checks), :mod:`~helpers.clv.bgnbd`,
 :mod:`~helpers.clv.gammagamma`, :mod:`~helpers.clv.sbg` and
-:mod:`~helpers.clv.value` (``customer_lifetime_value``, the discounting).
+:mod:`~helpers.clv.value` (``customer_lifetime_value``, the discounting) and
+:mod:`~helpers.clv.value_interval` (``clv_interval``: the value and the customer
+equity with a parametric-bootstrap interval).
 Import the public names from here: ``from helpers import clv;
 clv.BetaGeoModel``.
 """
@@ -39,17 +41,22 @@ from helpers.clv._fitting import ConvergenceError
 from helpers.clv.bgnbd import BetaGeoModel
 from helpers.clv.gammagamma import GammaGammaModel, SpendOutlierWarning
 from helpers.clv.sbg import ShiftedBetaGeometric
-from helpers.clv.summaries import DAYS_PER_UNIT, calibration_holdout_split, rfm_summary
+from helpers.clv.summaries import DAYS_PER_UNIT, calibration_holdout_split, holdout_dates, rfm_summary
 from helpers.clv.value import customer_lifetime_value
+from helpers.clv.value_interval import ValueInterval, clv_interval, parameter_covariance
 
 __all__ = [
     "ConvergenceError",
     "SpendOutlierWarning",
     "rfm_summary",
     "calibration_holdout_split",
+    "holdout_dates",
     "BetaGeoModel",
     "GammaGammaModel",
     "ShiftedBetaGeometric",
     "customer_lifetime_value",
+    "clv_interval",
+    "ValueInterval",
+    "parameter_covariance",
     "DAYS_PER_UNIT",
 ]

@@ -27,7 +27,8 @@ def _check_alive(alive, name="alive") -> np.ndarray:
     up = np.flatnonzero(np.diff(arr) > 0)
     if len(up):
         raise ValueError(f"{name} must not increase (customers cannot come back to a cohort); it increases at "
-                         f"{len(up)} place(s), e.g. period {up[0]} -> {up[0] + 1}: {arr[up[0]]:g} -> {arr[up[0] + 1]:g}")
+                         f"{len(up)} place(s), e.g. period {up[0]} -> {up[0] + 1}: "
+                         f"{arr[up[0]]:g} -> {arr[up[0] + 1]:g}")
     return arr
 
 
@@ -112,7 +113,9 @@ class ShiftedBetaGeometric(BaseEstimator):
         return float(out) if out.ndim == 0 else out
 
     def retention_rate(self, t) -> np.ndarray | float:
-        """Share of those active in period ``t`` who renew for period ``t + 1``: ``(beta + t - 1) / (alpha + beta + t - 1)``.
+        """Share of those active in period ``t`` who renew for period ``t + 1``.
+
+        ``(beta + t - 1) / (alpha + beta + t - 1)`` (Fader & Hardie 2007).
 
         ``t >= 1`` (periods): ``retention_rate(1)`` is the first renewal rate, ``S(1) / S(0)``.
         """

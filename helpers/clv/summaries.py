@@ -243,6 +243,64 @@ def calibration_holdout_split(
     return summary
 
 
+def holdout_dates(observation_end, holdout_months: int = 12, months_before_end: int = 0, *,
+                  calibration_end=None, holdout_end=None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The calibration and holdout ends of a validation split, derived from the end of the data.
+
+    ``holdout_end`` = ``observation_end`` minus ``months_before_end`` months, and
+    ``calibration_end`` = ``holdout_end`` minus ``holdout_months`` months, unless
+    given. Moving back a whole number of months keeps the day of the month; a
+    month's last day stays a month's last day (31 December minus 3 months is
+    30 September, 28 February 2025 minus 12 months is 29 February 2024).
+    Ending the holdout a few months before the data ends keeps the calibration
+    end out of a seasonal peak (a calibration that ends in the busiest weeks
+    of the year mistakes their pace for the customers' normal one).
+
+    Parameters
+    ----------
+    observation_end : date, Timestamp or str
+        Last day the history covers (``"2025-12-31"`` or ``"31.12.2025"``).
+    holdout_months : int
+        Length of the holdout period in months (>= 1).
+    months_before_end : int
+        Months between the end of the holdout and ``observation_end`` (>= 0).
+    calibration_end, holdout_end : date, Timestamp, str or None
+        Given ends win over the derived ones (``None`` = derived).
+
+    Returns
+    -------
+    (Timestamp, Timestamp)
+        ``calibration_end``, ``holdout_end`` (days, both included in their periods), for
+        :func:`calibration_holdout_split`.
+
+    Raises
+    ------
+    ValueError
+        Months that are not whole numbers in range, a holdout ending after
+        ``observation_end``, or a calibration end not before the holdout end.
+    """
+    for name, months, least in [("holdout_months", holdout_months, 1), ("months_before_end", months_before_end, 0)]:
+        if isinstance(months, bool) or months != int(months) or months < least:
+            raise ValueError(f"{name} must be a whole number of months >= {least}, got {months!r}")
+    end = as_timestamp(observation_end, "observation_end").normalize()
+    hold = (_months_back(end, int(months_before_end)) if holdout_end is None
+            else as_timestamp(holdout_end, "holdout_end").normalize())
+    if hold > end:
+        raise ValueError(f"holdout_end ({hold.date()}) is after observation_end ({end.date()}): the data have no "
+                         f"purchases to compare with there")
+    cal = (_months_back(hold, int(holdout_months)) if calibration_end is None
+           else as_timestamp(calibration_end, "calibration_end").normalize())
+    if cal >= hold:
+        raise ValueError(f"calibration_end ({cal.date()}) must be before holdout_end ({hold.date()})")
+    return cal, hold
+
+
+def _months_back(day: pd.Timestamp, months: int) -> pd.Timestamp:
+    """``day`` minus ``months`` months; the last day of a month stays the last day of a month."""
+    out = day - pd.DateOffset(months=months)
+    return out + pd.offsets.MonthEnd(0) if day.is_month_end else out
+
+
 # ---------------------------------------------------------------------------
 # the summary table, as the models read it
 # ---------------------------------------------------------------------------
