@@ -4,8 +4,8 @@
 and for any client alike. It returns a :class:`Company`: the company's facts
 (name, dates, margin rate), its tables (``None`` where it has none), what was
 read (``intake``), what was changed (``cleaning``), what was derived
-(``derived``, ``notes``) and where its answer key is (``truth_dir``, the
-sample's only). ``company.has("orders", "product_id")`` and
+(``derived``, ``notes``) and where its answer key is (``truth_dir``,
+generated data only). ``company.has("orders", "product_id")`` and
 ``company.missing(...)`` tell a lesson which sections the data supports.
 """
 
@@ -66,7 +66,8 @@ class Company:
     in and out, columns mapped and left out); ``cleaning``: what
     :func:`clean_company` changed; ``derived``: what was derived rather than
     read (``"customers"``, ``"orders.order_id"``), explained in ``notes``;
-    ``truth_dir``: the answer key (the sample company's only).
+    ``truth_dir``: the answer key (generated data only: the sample's, or
+    another company made by :mod:`helpers.synth`; a client has none).
     """
 
     name: str
