@@ -11,6 +11,10 @@ identity
     active(t) = active(t-1) + new(t) + reactivated(t) - churned(t)
 
 which :func:`customer_metrics` reports and :func:`check_identity` verifies.
+:func:`report_start` picks the first period worth reporting (after a warm-up),
+:func:`year_summary` adds up the last year of the table (per segment), and
+:func:`dashboard` draws the one-page view a management team reads, its titles
+stating the findings.
 The model-based alternative (a customer is churned when the BG/NBD probability
 of being alive falls below a threshold; Fader, Hardie & Lee 2005) is taught in
 lesson 2; its counts can be compared with these.
@@ -29,13 +33,17 @@ from __future__ import annotations
 
 import re
 
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import columns
+from helpers import columns, plots
 from helpers._checks import as_timestamp, examples, require_columns, require_dates, within_observation
 
 COUNTS = ["active_start", "new", "reactivated", "churned", "active"]
+#: The reporting period in words, for titles and sentences.
+PERIOD_WORDS = {"M": "month", "Q": "quarter", "W": "week", "Y": "year", "D": "day"}
 #: Period strings read as periods (``"2024-01"``, ``"2024Q1"``, ``"2024"``), not as days.
 _PERIOD_TEXT = re.compile(r"^\s*\d{4}(-\d{1,2}|-?Q[1-4])?\s*$", re.IGNORECASE)
 
@@ -316,3 +324,221 @@ def check_identity(table: pd.DataFrame) -> pd.Series:
         bad = table.loc[~ok, "period"].astype(str)
         raise ValueError(f"the accounting identity fails on {(~ok).sum()} rows, e.g. periods {examples(bad)}")
     return ok
+
+
+# --------------------------------------------------------------------------- the reporting window
+def report_start(orders: pd.DataFrame, churn_after: int = 180, period: str = "M", *, warm_up_days: int = 365,
+                 observation_end=None, timestamp_col: str = columns.TIMESTAMP) -> pd.Period:
+    """The first period worth reporting: the first that starts a warm-up after the first order.
+
+    Before it the table would mislead. The stock of active customers needs ``churn_after`` days
+    of history to be right, and a customer first seen early in the data may well be an old
+    customer (the data cannot know purchases before its own first day), so early periods
+    over-count *new* customers. The warm-up is ``warm_up_days`` (a year) and never less than
+    ``churn_after``; when the data covers less than two warm-ups, it is ``churn_after`` days,
+    the least that keeps the stocks right.
+
+    Parameters
+    ----------
+    orders : DataFrame
+        Order lines with ``timestamp_col`` (dates; text is refused).
+    churn_after : int
+        The inactivity threshold in days (:func:`customer_metrics`).
+    period : str
+        The reporting period (``"M"``, ``"Q"``, ``"W"``).
+    observation_end : date or str, optional
+        The last day the history covers (default the last order date).
+
+    Returns
+    -------
+    Period
+        Pass it as ``start=`` to :func:`customer_metrics`. Never after the period of
+        ``observation_end``.
+    """
+    dates = require_dates(orders, timestamp_col, "orders")
+    keep, end, _ = within_observation(dates, observation_end)
+    if not keep.any():
+        raise ValueError(f"orders: no row on or before observation_end={end.date()}")
+    first = dates[keep].min().normalize()
+    warm_up = max(warm_up_days, churn_after)
+    if (end - first).days < 2 * warm_up:
+        warm_up = churn_after
+    ready = first + pd.Timedelta(days=warm_up)
+    start = pd.Period(ready, freq=period)
+    if start.start_time < ready:
+        start += 1
+    return min(start, pd.Period(end, freq=period))
+
+
+def year_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """The last year of a customer-metrics table added up, per segment (or for all customers).
+
+    The last year is the reported periods that start within a year before the end of the last
+    period (twelve months, four quarters). A shorter table gives what it has (``periods``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`customer_metrics` (with or without ``segments``).
+
+    Returns
+    -------
+    DataFrame
+        One row per segment (index ``segment``; ``"all customers"`` without segments):
+        ``active_start`` (active at the start of the year), ``active`` (at its end), ``new``,
+        ``reactivated``, ``churned`` (sums), ``growth`` (active / active_start - 1),
+        ``revenue`` and ``margin`` (euros; margin when the table has it), ``share_revenue``
+        and ``share_margin`` (of all segments), ``new_share`` and ``churn_rate`` (means of the
+        periods), ``periods``; ``attrs["first"]``/``attrs["last"]``: the periods covered.
+    """
+    require_columns(table, COUNTS + ["period", "revenue"], "table")
+    if table.empty:
+        raise ValueError("table is empty: no period to add up")
+    last = table["period"].max()
+    since = last.end_time - pd.DateOffset(years=1)
+    year = table[table["period"].dt.start_time > since]
+    key = year["segment"] if "segment" in year else pd.Series("all customers", index=year.index)
+    money = [c for c in ("revenue", "margin") if c in year]
+    out = year.groupby(key.rename("segment"), sort=False).agg(
+        active_start=("active_start", "first"), active=("active", "last"), new=("new", "sum"),
+        reactivated=("reactivated", "sum"), churned=("churned", "sum"), **{m: (m, "sum") for m in money},
+        new_share=("new_share", "mean"), churn_rate=("churn_rate", "mean"), periods=("period", "nunique"))
+    out.insert(5, "growth", out["active"] / out["active_start"].replace(0, np.nan) - 1)
+    for m in money:
+        out[f"share_{m}"] = out[m] / out[m].sum()
+    out.attrs.update({"first": year["period"].min(), "last": last})
+    return out
+
+
+# --------------------------------------------------------------------------- the one-page dashboard
+def dashboard(monthly: pd.DataFrame, by_segment: pd.DataFrame, migration=None, *, name: str | None = None,
+              watch: str = "Champions", slipped=("At risk", "Lapsed")) -> plt.Figure:
+    """Six panels a management team reads in a minute, each title stating its finding.
+
+    The panels: active customers; the flows behind them (new, reactivated, churned) and when
+    churn peaked; active customers per segment and the fastest-growing one; the shares of new and
+    churned customers; margin (revenue without a margin column) per segment and the segment
+    bringing most of it over the last year; and where last year's ``watch`` group went on the
+    value ladder.
+
+    Parameters
+    ----------
+    monthly : DataFrame
+        :func:`customer_metrics` for all customers.
+    by_segment : DataFrame
+        :func:`customer_metrics` with ``segments``, over the same periods.
+    migration : MigrationMatrix, optional
+        :func:`helpers.segments.migration_matrix` between two snapshots; its ``watch`` row is
+        drawn (the panel says so when it is missing).
+    name : str, optional
+        The company's name, for the figure's title.
+    watch, slipped : str, tuple of str
+        The group whose migration is drawn and the groups that count as slipping.
+
+    Returns
+    -------
+    Figure
+        Call ``plt.show()`` to draw it in a notebook.
+    """
+    require_columns(monthly, COUNTS + ["period", "new_share", "churn_rate"], "monthly")
+    require_columns(by_segment, COUNTS + ["period", "segment", "revenue"], "by_segment")
+    fig, axes = plt.subplots(3, 2, figsize=(13, 11))
+    m = monthly.set_index("period")
+    x = m.index.to_timestamp()
+    _panel_base(axes[0, 0], axes[0, 1], m, x)
+    _panel_segments(axes[1, 0], axes[2, 0], by_segment)
+    _panel_rates(axes[1, 1], monthly, x)
+    _panel_migration(axes[2, 1], migration, watch, tuple(slipped))
+    for ax in axes[:, 0].tolist() + axes[:2, 1].tolist():
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 4, 7, 10]))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%y"))
+    churn_after = monthly.attrs.get("churn_after")
+    rule = f" (churn = {churn_after} days without a purchase)" if churn_after else ""
+    fig.suptitle(f"{name + ': ' if name else ''}customer metrics {x[0]:%m/%Y}–{x[-1]:%m/%Y}{rule}",
+                 fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def _year_label(summary: pd.DataFrame) -> str:
+    """``"2025"`` when the summary covers a calendar year, else ``"the last 12 months"`` (etc.)."""
+    first, last = summary.attrs["first"], summary.attrs["last"]
+    if first.start_time.year == last.end_time.year and first.start_time.dayofyear == 1 \
+            and last.end_time.month == 12 and last.end_time.day == 31:
+        return str(first.start_time.year)
+    return f"{first.start_time:%m/%Y}–{last.end_time:%m/%Y}"
+
+
+def _panel_base(ax_stock, ax_flows, m: pd.DataFrame, x) -> None:
+    """Active customers, and the flows behind them with the month churn peaked."""
+    ax_stock.plot(x, m["active"], color=plots.PALETTE[0], marker="o", markersize=3)
+    ax_stock.set(title=f"Active customers: {m['active'].iloc[0]:,} -> {m['active'].iloc[-1]:,} since {x[0]:%m/%Y}",
+                 ylabel="customers")
+    ax_flows.bar(x, m["new"], width=20, color=plots.PALETTE[2], label="new")
+    ax_flows.bar(x, m["reactivated"], width=20, bottom=m["new"], color=plots.PALETTE[4], label="reactivated")
+    ax_flows.bar(x, -m["churned"], width=20, color=plots.PALETTE[3], label="churned")
+    ax_flows.axhline(0, color="black", linewidth=0.8)
+    peak = m["churned"].idxmax()
+    ax_flows.set(title=f"Churn peaked in {peak.strftime('%B %Y')} at {m.loc[peak, 'churned']:,} customers",
+                 ylabel="customers")
+    ax_flows.legend(loc="lower left", fontsize="small")
+
+
+def _short(name) -> str:
+    """A segment's name without its descriptors in brackets (for titles)."""
+    return str(name).split(" (")[0]
+
+
+def _panel_segments(ax_active, ax_money, by_segment: pd.DataFrame) -> None:
+    """Active customers per segment (the fastest-growing in the title) and money per segment."""
+    summary = year_summary(by_segment)
+    label = _year_label(summary)
+    money = "margin" if "margin" in by_segment else "revenue"
+    active = by_segment.pivot(index="period", columns="segment", values="active")
+    active.index = active.index.to_timestamp()
+    colours = dict(zip(active.columns, plots.PALETTE * (1 + len(active.columns) // len(plots.PALETTE))))
+    for seg in active.columns:
+        ax_active.plot(active.index, active[seg], color=colours[seg], label=seg)
+    fastest = summary["growth"].idxmax()
+    verb = "grew fastest" if summary.loc[fastest, "growth"] > 0 else "shrank least"
+    ax_active.set(title=f"{_short(fastest)} {verb} in {label} ({summary.loc[fastest, 'growth']:+.0%})",
+                  ylabel="active customers")
+    ax_active.set_ylim(0, active.to_numpy().max() * 1.45)  # room for the legend
+    ax_active.legend(loc="upper left", fontsize="x-small", ncol=2, framealpha=0.9)
+    amounts = by_segment.pivot(index="period", columns="segment", values=money)
+    amounts.index = amounts.index.to_timestamp()
+    ax_money.stackplot(amounts.index, amounts.T.to_numpy(), labels=amounts.columns,
+                       colors=[colours[c] for c in amounts.columns])
+    plots.euro_axis(ax_money)
+    top = summary[f"share_{money}"].idxmax()
+    ax_money.set(title=f"{_short(top)} bring {summary.loc[top, f'share_{money}']:.0%} of {label} {money}",
+                 ylabel=money)
+    ax_money.legend(loc="upper left", fontsize="x-small", ncol=2, framealpha=0.9)
+    ax_money.set_ylim(0, amounts.sum(axis=1).max() * 1.35)  # room for the legend
+
+
+def _panel_rates(ax, monthly: pd.DataFrame, x) -> None:
+    """The shares of new and churned customers per period, with the last year's averages."""
+    summary = year_summary(monthly).iloc[0]
+    ax.plot(x, monthly["new_share"], color=plots.PALETTE[2], label="new customers / active")
+    ax.plot(x, monthly["churn_rate"], color=plots.PALETTE[3], label="churned / active at start")
+    plots.percent_axis(ax)
+    word = PERIOD_WORDS.get(str(monthly.attrs.get("period", ""))[:1].upper(), "period")
+    ax.set(title=f"{_year_label(year_summary(monthly))}: {summary['new_share']:.1%} new and "
+                 f"{summary['churn_rate']:.1%} churned a {word}", ylabel=f"share per {word}")
+    ax.legend(loc="upper right", fontsize="small")
+
+
+def _panel_migration(ax, migration, watch: str, slipped: tuple) -> None:
+    """Where the ``watch`` group of the first snapshot went, best group at the top."""
+    shares = None if migration is None or watch not in migration.shares.index else migration.shares.loc[watch]
+    if shares is None or migration.counts.loc[watch].sum() == 0:
+        ax.axis("off")
+        ax.set_title(f"No {watch} in the first snapshot: no migration to show")
+        return
+    row = shares[shares > 0].iloc[::-1]  # ladder order, best at the top
+    row.plot.barh(ax=ax, color=[plots.PALETTE[3] if g in slipped else plots.PALETTE[0] for g in row.index])
+    plots.percent_axis(ax, axis="x")
+    share = shares.reindex(list(slipped)).fillna(0).sum()
+    ax.set(title=f"{share:.0%} of last year's {watch} slipped to {' or '.join(slipped)}",
+           xlabel=f"share of last year's {watch}", ylabel="")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.metrics import activity_spells, check_identity, customer_metrics
+from helpers.metrics import activity_spells, check_identity, customer_metrics, dashboard, report_start, year_summary
 
 
 def random_orders(n_lines: int = 4000, n_customers: int = 500, seed: int = 1) -> pd.DataFrame:
@@ -173,3 +173,78 @@ def test_sample_identity_and_truth(sample_company):
     # the share active at the end under a 180-day threshold is close to the planted share alive
     # (measured 0.600 vs 0.601)
     assert table["active"].iloc[-1] / len(truth) == pytest.approx(truth["alive_at_end"].mean(), abs=0.05)
+
+
+# --------------------------------------------------------------------------- reporting window, year, dashboard
+def test_report_start_after_a_warm_up(orders):
+    # 1000 days of data from 1.1.2023: a year of warm-up, then the first whole period
+    assert report_start(orders, 180) == pd.Period("2024-01", "M")
+    assert report_start(orders, 180, "Q") == pd.Period("2024Q1", "Q")
+    assert report_start(orders, 400) == pd.Period("2024-03", "M")  # never shorter than the threshold
+    # under two years of data: the threshold alone (the least that keeps the stocks right)
+    short = orders[orders["timestamp"] < "2024-06-01"]
+    assert report_start(short, 180) == pd.Period("2023-07", "M")
+    assert report_start(orders, 180, observation_end="31.03.2023") == pd.Period("2023-03", "M")  # not after the end
+    table = customer_metrics(orders, churn_after=180, start=report_start(orders, 180))
+    assert table["period"].iloc[0] == pd.Period("2024-01", "M")
+
+
+def test_year_summary_adds_up_the_last_year(orders):
+    table = customer_metrics(orders, churn_after=120)
+    year = year_summary(table)
+    last12 = table.tail(12)
+    row = year.loc["all customers"]
+    assert row["periods"] == 12 and year.attrs["first"] == last12["period"].iloc[0]
+    for col in ["new", "reactivated", "churned", "revenue", "margin"]:
+        assert row[col] == pytest.approx(last12[col].sum())
+    assert row["active_start"] == last12["active_start"].iloc[0] and row["active"] == last12["active"].iloc[-1]
+    assert row["growth"] == pytest.approx(row["active"] / row["active_start"] - 1)
+    assert row["churn_rate"] == pytest.approx(last12["churn_rate"].mean())
+    seg = pd.Series(np.where(orders["customer_id"].str[-1].astype(int) % 2, "odd", "even"),
+                    index=orders["customer_id"]).groupby(level=0).first()
+    per = year_summary(customer_metrics(orders, churn_after=120, segments=seg))
+    assert set(per.index) == {"even", "odd"}
+    for col in ["new", "reactivated", "churned", "active_start", "active", "revenue"]:
+        assert per[col].sum() == pytest.approx(row[col])  # the segments add up to all customers
+    assert per["share_margin"].sum() == pytest.approx(1.0)
+    short = year_summary(table.head(5))
+    assert short.loc["all customers", "periods"] == 5  # a shorter table gives what it has
+    quarterly = year_summary(customer_metrics(orders, period="Q", churn_after=120))
+    assert quarterly.loc["all customers", "periods"] == 4
+
+
+def test_dashboard_titles_state_the_findings(orders):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from helpers.segments import migration_matrix
+
+    table = customer_metrics(orders, churn_after=120, start="2023-06")
+    seg = pd.Series(np.where(orders["customer_id"].str[-1].astype(int) % 2, "odd buyers (x)", "even buyers"),
+                    index=orders["customer_id"]).groupby(level=0).first()
+    by_segment = customer_metrics(orders, churn_after=120, start="2023-06", segments=seg)
+    ids = seg.index
+    before = pd.Series(["Champions", "Lapsed"] * (len(ids) // 2), index=ids[: len(ids) // 2 * 2])
+    after = before.where(np.arange(len(before)) % 4 != 0, "At risk")
+    fig = dashboard(table, by_segment, migration_matrix(before, after), name="Testi Oy")
+    titles = [ax.get_title() for ax in fig.axes]
+    peak = table.loc[table["churned"].idxmax()]
+    assert f"Churn peaked in {peak['period'].strftime('%B %Y')} at {peak['churned']:,} customers" in titles
+    assert titles[0] == (f"Active customers: {table['active'].iloc[0]:,} -> {table['active'].iloc[-1]:,} "
+                         f"since {table['period'].iloc[0].strftime('%m/%Y')}")
+    assert fig._suptitle.get_text().startswith("Testi Oy: customer metrics 06/2023")
+    assert "(churn = 120 days without a purchase)" in fig._suptitle.get_text()
+    assert any("of last year's Champions slipped to At risk or Lapsed" in t for t in titles)
+    # a segment's name is shortened in titles (its bracket left out); margin carries the money panel
+    assert any(t.endswith("margin") and "(x)" not in t for t in titles)
+    plt.close(fig)
+    # without margin the money panel shows revenue; without a migration the panel says so
+    fig = dashboard(customer_metrics(orders.drop(columns="margin"), churn_after=120, start="2023-06"),
+                    customer_metrics(orders.drop(columns="margin"), churn_after=120, start="2023-06",
+                                     segments=seg))
+    titles = [ax.get_title() for ax in fig.axes]
+    assert any(t.endswith("revenue") for t in titles)
+    assert "No Champions in the first snapshot: no migration to show" in titles
+    plt.close(fig)

@@ -11,6 +11,9 @@ from sklearn.metrics import adjusted_rand_score
 from helpers import DATA_DIR
 from helpers.vocabulary import AGE_MIDPOINTS, SAMPLE
 from helpers.segments import (
+    BEHAVIOUR_FEATURES,
+    CLUSTER_FEATURES,
+    choose_features,
     choose_k,
     fit_segments,
     make_pipeline,
@@ -269,11 +272,83 @@ def test_weights_change_the_segmentation(crafted):
         fit_segments(f, 3, columns=cols, weights={"margin": 2.0})
 
 
+# --------------------------------------------------------------------------- data without the optional columns
+def bare(crafted):
+    """The crafted orders as a client like CDNOW exports them: customer, order, timestamp, amount only."""
+    orders, customers, truth = crafted
+    return (orders[["order_id", "customer_id", "timestamp", "quantity", "amount"]],
+            customers[["customer_id", "signup_date"]], truth)
+
+
+def test_features_leave_out_what_the_data_lacks_and_say_so(crafted):
+    orders, customers, _ = bare(crafted)
+    f = segment_features(orders, customers)
+    full = segment_features(*crafted[:2])
+    for col in ["recency_days", "tenure_days", "frequency", "orders_per_year", "avg_order_value", "revenue",
+                "return_rate"]:
+        pd.testing.assert_series_equal(f[col], full[col])  # the value features do not depend on the rest
+    assert not [c for c in f if c.startswith(("margin", "discount", "channel_", "cat_", "age", "area_"))]
+    assert f.attrs["left_out"] == {"margin": "orders.margin", "margin_per_year": "orders.margin",
+                                   "discount_share": "orders.discount", "channel_*": "orders.channel",
+                                   "cat_*": "orders.category", "age_years": "customers.age_band",
+                                   "area_*": "customers.area_type"}
+    assert full.attrs["left_out"] == {}
+    # margin_col=None leaves the margin out even where the column exists
+    assert "margin" not in segment_features(*crafted[:2], margin_col=None)
+    # a declared margin rate stands in for the column
+    rated = segment_features(orders.assign(margin=orders["amount"] * 0.3), customers)
+    assert rated["margin"].to_numpy() == pytest.approx(0.3 * rated["revenue"].to_numpy())
+
+
+def test_choose_features_expands_names_and_explains_what_is_left_out(crafted):
+    full = segment_features(*crafted[:2])
+    choice = choose_features(full)
+    # the prefixes expand to the table's columns; columns holding one value for everyone (nobody used
+    # the app, nobody lives in the country) separate no one and are dropped without a reason listed,
+    # since other columns of the same name remain
+    assert "channel_app" in full and "area_rural" in full
+    assert choice.columns == ["orders_per_year", "avg_order_value", "discount_share", "return_rate",
+                              "channel_store", "channel_web", "cat_garden", "cat_kitchen", "age_years",
+                              "area_city", "area_suburb"]
+    assert choice.left_out == {}
+    assert choose_features(full, BEHAVIOUR_FEATURES).columns == [c for c in choice.columns
+                                                                 if not c.startswith(("age", "area"))]
+    f = segment_features(*bare(crafted)[:2])
+    choice = choose_features(f)
+    assert choice.columns == ["orders_per_year", "avg_order_value", "return_rate"]
+    assert choice.left_out == {"discount_share": "no orders.discount", "channel_*": "no orders.channel",
+                               "cat_*": "no orders.category", "age_years": "no customers.age_band",
+                               "area_*": "no customers.area_type"}
+    text = choice.describe()
+    assert text.startswith("Segments built on 3 features: orders_per_year") and "cat_* (no orders.category)" in text
+    no_returns = choose_features(f.assign(return_rate=0.0))
+    assert no_returns.left_out["return_rate"] == "the same for every customer"
+    assert CLUSTER_FEATURES[:len(BEHAVIOUR_FEATURES)] == BEHAVIOUR_FEATURES
+
+
+def test_rfm_profiles_names_and_programme_without_margin_or_categories(crafted):
+    orders, customers, truth = bare(crafted)
+    f = segment_features(orders, customers)
+    rfm = rfm_segments(f)
+    assert rfm.attrs["monetary_col"] == "revenue"  # no margin: the M score ranks revenue
+    assert rfm_segments(segment_features(*crafted[:2])).attrs["monetary_col"] == "margin"
+    fit = fit_segments(f, 2, columns=choose_features(f).columns)
+    prof = profile_segments(f, fit.labels, customers, orders=orders)
+    assert prof.attrs["money_col"] == "revenue"
+    assert prof["margin_total"].sum() == pytest.approx(f["revenue"].sum())
+    names = name_segments(prof)
+    # the rare, small-basket garden buyers are told apart by rhythm and basket alone (measured: 1.7
+    # orders a year against 5.2, 20 € a basket against 57 €)
+    rare = prof["orders_per_year"].idxmin()
+    assert names[rare] == "Mid-value occasional small-basket buyers"
+    assert names[1 - rare] == "High-value regular buyers"
+    prog = marketing_programme(prof, names=names)
+    text = " ".join(prog[["offer", "when", "channel", "not_to_do"]].to_numpy().ravel())
+    assert "their their" not in text and "favourite" not in text and "new products" in text
+    assert prog["channel"].str.startswith("check consents first").all()
+
+
 # --------------------------------------------------------------------------- planted truth on the sample data
-SAMPLE_COLUMNS = ["orders_per_year", "avg_order_value", "discount_share", "return_rate", "channel_store",
-                  "channel_web", "channel_app", "age_years", "area_city", "area_suburb", "area_rural"]
-
-
 @pytest.fixture(scope="module")
 def sample(sample_company):
     from helpers.data import load_truth
@@ -281,7 +356,8 @@ def sample(sample_company):
     company = sample_company
     features = segment_features(company.orders, company.customers, observation_end=SAMPLE.observation_end)
     truth = load_truth("customers_truth").set_index("customer_id")["segment"].reindex(features.index)
-    columns = SAMPLE_COLUMNS + [c for c in features.columns if c.startswith("cat_")]
+    columns = choose_features(features).columns  # the course's CLUSTER_FEATURES, all present in the sample
+    assert len(columns) == 19
     return company, features, truth, columns
 
 
@@ -321,3 +397,19 @@ def test_features_count_customers_with_only_returns(crafted):
     f = segment_features(lonely, customers, value=pd.Series({"C0000": 12.5}))
     assert "C0001" not in f.index and f.attrs["customers_only_returns"] == 1
     assert f.loc["C0000", "value"] == 12.5 and f.attrs["value_missing"] == len(f) - 1
+
+
+def test_cdnow_client_segments_on_what_it_has(cdnow_client):
+    """CDNOW (orders and a register of sign-up dates): RFM and rhythm segments, the rest said to be missing."""
+    from helpers.data import load_company
+
+    company = load_company(cdnow_client)
+    f = segment_features(company.orders, company.customers)
+    choice = choose_features(f)
+    assert choice.columns == ["orders_per_year", "avg_order_value"]
+    assert choice.left_out["return_rate"] == "the same for every customer"  # CDNOW has no returns
+    assert set(choice.left_out) == {"discount_share", "return_rate", "channel_*", "cat_*", "age_years", "area_*"}
+    assert rfm_segments(f).attrs["monetary_col"] == "revenue"
+    fit = fit_segments(f, 4, columns=choice.columns)
+    prof = profile_segments(f, fit.labels, company.customers, orders=company.orders)
+    assert name_segments(prof).is_unique and len(marketing_programme(prof)) == 4

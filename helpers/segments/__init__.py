@@ -6,7 +6,10 @@ first two steps:
 
 * :func:`segment_features` turns order lines and the customer register into one
   row per customer (RFM, category and channel mix, discount use, margin, age
-  band and area type);
+  band and area type: each where the data has it);
+* :data:`CLUSTER_FEATURES` (:data:`BEHAVIOUR_FEATURES` + :data:`ENRICHMENT_FEATURES`)
+  names the features the course clusters on, and :func:`choose_features` finds
+  them in a company's feature table and says which the data cannot provide;
 * :func:`rfm_segments` is the rule-based baseline every clustering must beat;
 * :func:`fit_segments`, :func:`choose_k` and :func:`segment_stability` cluster
   customers with scikit-learn pipelines (scaling, optional PCA, k-means or a
@@ -35,15 +38,31 @@ public name is importable from ``helpers.segments``.
 """
 
 from helpers.segments.clustering import SKEWED, SegmentFit, choose_k, fit_segments, make_pipeline, segment_stability
-from helpers.segments.features import RFM_GROUPS, rfm_segments, segment_features
+from helpers.segments.features import (
+    BEHAVIOUR_FEATURES,
+    CLUSTER_FEATURES,
+    ENRICHMENT_FEATURES,
+    FEATURE_SOURCES,
+    RFM_GROUPS,
+    FeatureChoice,
+    choose_features,
+    rfm_segments,
+    segment_features,
+)
 from helpers.segments.migration import MigrationMatrix, migration_matrix
 from helpers.segments.programme import marketing_programme, name_segments, profile_segments
 
 __all__ = [
+    "BEHAVIOUR_FEATURES",
+    "CLUSTER_FEATURES",
+    "ENRICHMENT_FEATURES",
+    "FEATURE_SOURCES",
     "RFM_GROUPS",
     "SKEWED",
+    "FeatureChoice",
     "MigrationMatrix",
     "SegmentFit",
+    "choose_features",
     "choose_k",
     "fit_segments",
     "make_pipeline",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -14,6 +16,22 @@ from helpers.vocabulary import AGE_MIDPOINTS, AREA_TYPES, CHANNELS
 RFM_GROUPS = ("Champions", "Loyal", "Promising", "New", "Need attention", "At risk", "Lapsed")
 #: Tenure (days) below which a purchase rate is not extrapolated to a year.
 _MIN_TENURE_DAYS = 90
+#: What customers buy and how: the features the course clusters on (lesson 03; lesson 04 reuses
+#: them). A name ending in ``*`` stands for every feature column with that prefix (``cat_*``: one
+#: share per category). Value (margin, recency) is left to the profile and to RFM on purpose.
+BEHAVIOUR_FEATURES = ("orders_per_year", "avg_order_value", "discount_share", "return_rate", "channel_*",
+                      "cat_*")
+#: Who and where: the register's external classifiers (life stage and place).
+ENRICHMENT_FEATURES = ("age_years", "area_*")
+#: The course's segmentation features: behaviour, then enrichment (see :func:`choose_features`).
+CLUSTER_FEATURES = BEHAVIOUR_FEATURES + ENRICHMENT_FEATURES
+#: The table and column each optional feature is built from (the others need only customer,
+#: order, timestamp and amount).
+FEATURE_SOURCES = {
+    "margin": "orders.margin", "margin_per_year": "orders.margin", "discount_share": "orders.discount",
+    "channel_*": "orders.channel", "cat_*": "orders.category", "age_years": "customers.age_band",
+    "area_*": "customers.area_type",
+}
 
 
 def segment_features(
@@ -27,7 +45,7 @@ def segment_features(
     order_col: str = columns.ORDER,
     timestamp_col: str = columns.TIMESTAMP,
     amount_col: str = columns.AMOUNT,
-    margin_col: str = columns.MARGIN,
+    margin_col: str | None = columns.MARGIN,
     discount_col: str | None = columns.DISCOUNT,
     channel_col: str | None = columns.CHANNEL,
     category_col: str | None = columns.CATEGORY,
@@ -58,10 +76,14 @@ def segment_features(
     categories : list, optional
         The categories to make share columns for (default: all in the data);
         pass the same list for two snapshots so their columns agree.
-    customer_col, order_col, timestamp_col, amount_col, margin_col : str
+    customer_col, order_col, timestamp_col, amount_col : str
         Columns of ``orders`` (defaults: the data contract, :mod:`helpers.columns`).
-    discount_col, channel_col, category_col : str or None
-        Optional columns of ``orders``; ``None`` or absent leaves the feature out.
+    margin_col, discount_col, channel_col, category_col : str or None
+        Optional columns of ``orders``; ``None`` or absent leaves the features
+        built from it out (``margin`` and ``margin_per_year``; ``discount_share``;
+        ``channel_*``; ``cat_*``) and says so in ``attrs["left_out"]``. A company
+        that declares a margin rate but has no margin column can pass
+        ``orders.assign(margin=orders["amount"] * rate)``.
     signup_date_col, age_band_col, area_type_col : str
         Columns of ``customers`` (used when present).
 
@@ -80,29 +102,31 @@ def segment_features(
         last day), ``rows_after_observation_end`` (order lines left out),
         ``customers_without_orders`` (in the register, signed up by
         ``observation_end``, no lines), ``customers_only_returns`` (lines but no
-        purchase order: left out) and, with ``value``, ``value_missing``.
+        purchase order: left out), ``left_out`` (feature -> the column the data
+        lacks for it, e.g. ``{"cat_*": "orders.category"}``) and, with ``value``,
+        ``value_missing``.
 
     Notes
     -----
     RFM after Hughes (2012); channel, category and discount features follow the
     behavioural bases of Wedel & Kamakura (2000, ch. 2).
     """
+    optional = {"margin": margin_col, "discount": discount_col, "channel": channel_col, "category": category_col}
+    has = {name: col is not None and col in orders.columns for name, col in optional.items()}
     lines, end, n_after = _lines_until(orders, observation_end, customer_col, order_col, timestamp_col,
-                                       amount_col, margin_col)
-    feats = _value_features(lines, end, customer_col, order_col, amount_col, margin_col)
-    purchases = lines[lines[amount_col] > 0]
-    if discount_col is not None and discount_col in lines.columns:
-        feats["discount_share"] = _discount_share(purchases, feats.index, customer_col, amount_col, discount_col)
-    if channel_col is not None and channel_col in lines.columns:
-        _add_shares(feats, "channel", _channel_shares(lines, customer_col, order_col, amount_col, channel_col))
-    if category_col is not None and category_col in lines.columns:
-        _add_shares(feats, "cat", _category_shares(purchases, feats.index, categories, customer_col, amount_col,
-                                                   category_col))
+                                       amount_col)
+    feats = _value_features(lines, end, customer_col, order_col, amount_col, margin_col if has["margin"] else None)
+    _add_mix(feats, lines, has, categories, customer_col, order_col, amount_col, discount_col, channel_col,
+             category_col)
     attrs = {"observation_end": end, "rows_after_observation_end": n_after, "customers_without_orders": 0,
              "customers_only_returns": int(not_in(lines[customer_col].unique(), feats.index).sum())}
     if customers is not None:
         attrs["customers_without_orders"] = _add_register(feats, customers, end, customer_col, signup_date_col,
                                                           age_band_col, area_type_col)
+    built = {"margin": "margin", "margin_per_year": "margin", "discount_share": "discount_share",
+             "channel_*": "channel_", "cat_*": "cat_", "age_years": "age_years", "area_*": "area_"}
+    attrs["left_out"] = {f: FEATURE_SOURCES[f] for f, prefix in built.items()
+                         if not any(c.startswith(prefix) for c in feats.columns)}
     if value is not None:
         v = value.reindex(feats.index)
         feats["value"] = v.fillna(0.0).astype("float64")
@@ -112,9 +136,9 @@ def segment_features(
     return feats
 
 
-def _lines_until(orders, observation_end, customer_col, order_col, timestamp_col, amount_col, margin_col):
+def _lines_until(orders, observation_end, customer_col, order_col, timestamp_col, amount_col):
     """The order lines up to the last day (with their day in ``_date``), that day and how many lines came later."""
-    require_columns(orders, [customer_col, order_col, timestamp_col, amount_col, margin_col], "orders")
+    require_columns(orders, [customer_col, order_col, timestamp_col, amount_col], "orders")
     if orders.empty:
         raise ValueError("orders is empty: there is nothing to build features from")
     dates = require_dates(orders, timestamp_col, "orders")
@@ -129,7 +153,8 @@ def _lines_until(orders, observation_end, customer_col, order_col, timestamp_col
 def _value_features(lines, end, customer_col, order_col, amount_col, margin_col) -> pd.DataFrame:
     """Recency, tenure, frequency, order value, revenue, margin and return rate per customer.
 
-    A purchase order has a positive total; a return order a negative one.
+    A purchase order has a positive total; a return order a negative one. ``margin_col=None``: no
+    margin columns.
     """
     per_order = lines.groupby([customer_col, order_col], sort=False).agg(
         date=("_date", "min"), amount=(amount_col, "sum"))
@@ -144,13 +169,28 @@ def _value_features(lines, end, customer_col, order_col, amount_col, margin_col)
     feats["frequency"] = cust["frequency"].astype("float64")
     feats["orders_per_year"] = _per_year(feats["frequency"], feats["tenure_days"])
     feats["avg_order_value"] = cust["gross"] / cust["frequency"]
-    totals = lines.groupby(customer_col).agg(revenue=(amount_col, "sum"), margin=(margin_col, "sum"))
+    sums = {"revenue": (amount_col, "sum")} | ({"margin": (margin_col, "sum")} if margin_col else {})
+    totals = lines.groupby(customer_col).agg(**sums)
     feats["revenue"] = totals["revenue"].reindex(feats.index).fillna(0.0)
-    feats["margin"] = totals["margin"].reindex(feats.index).fillna(0.0)
-    feats["margin_per_year"] = _per_year(feats["margin"], feats["tenure_days"])
+    if margin_col:
+        feats["margin"] = totals["margin"].reindex(feats.index).fillna(0.0)
+        feats["margin_per_year"] = _per_year(feats["margin"], feats["tenure_days"])
     returned = -lines.loc[lines[amount_col] < 0].groupby(customer_col)[amount_col].sum()
     feats["return_rate"] = (returned.reindex(feats.index).fillna(0.0) / cust["gross"]).clip(0, 1)
     return feats
+
+
+def _add_mix(feats, lines, has, categories, customer_col, order_col, amount_col, discount_col, channel_col,
+             category_col) -> None:
+    """Add the discount share, channel shares and category shares the data has columns for."""
+    purchases = lines[lines[amount_col] > 0]
+    if has["discount"]:
+        feats["discount_share"] = _discount_share(purchases, feats.index, customer_col, amount_col, discount_col)
+    if has["channel"]:
+        _add_shares(feats, "channel", _channel_shares(lines, customer_col, order_col, amount_col, channel_col))
+    if has["category"]:
+        _add_shares(feats, "cat", _category_shares(purchases, feats.index, categories, customer_col, amount_col,
+                                                   category_col))
 
 
 def _per_year(total: pd.Series, tenure_days: pd.Series) -> pd.Series:
@@ -220,10 +260,77 @@ def _add_register(feats, customers, end, customer_col, signup_date_col, age_band
     return int(not_in(known, feats.index).sum())
 
 
+# --------------------------------------------------------------------------- which features to cluster on
+@dataclass(frozen=True)
+class FeatureChoice:
+    """The feature columns a segmentation uses, and the features left out with the reason.
+
+    Attributes
+    ----------
+    columns : list of str
+        Feature columns found, in the order of the names asked for (a ``prefix_*`` name expands
+        to its columns in the table's order).
+    left_out : dict
+        Feature name -> why it is not used: the data it needs and the company lacks (e.g.
+        ``"cat_*": "no orders.category"``) or ``"the same for every customer"``.
+    """
+
+    columns: list = field(default_factory=list)
+    left_out: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One sentence for the reader: what the segmentation uses and what it leaves out, and why."""
+        text = f"Segments built on {len(self.columns)} features: {', '.join(self.columns) or 'none'}."
+        if self.left_out:
+            text += " Left out: " + "; ".join(f"{name} ({why})" for name, why in self.left_out.items()) + "."
+        return text
+
+
+def choose_features(features: pd.DataFrame, names=CLUSTER_FEATURES) -> FeatureChoice:
+    """The columns of ``features`` that ``names`` stand for, and what the data cannot provide.
+
+    A client's data rarely has everything the course uses: without categories, channels,
+    discounts or register classifiers the segmentation runs on what exists (order rhythm and
+    basket size) and says what it left out.
+
+    Parameters
+    ----------
+    features : DataFrame
+        From :func:`segment_features`; its ``attrs["left_out"]`` names the data a missing feature
+        needs.
+    names : sequence of str
+        Feature names; ``"cat_*"`` stands for every column starting with ``cat_``. Default
+        :data:`CLUSTER_FEATURES` (behaviour and enrichment).
+
+    Returns
+    -------
+    FeatureChoice
+        ``columns`` to pass as ``columns=`` to :func:`fit_segments` / :func:`choose_k`, and
+        ``left_out``: names with no column (``"no <table.column>"``) and numeric columns
+        holding one value for every customer (they cannot separate anyone).
+    """
+    known = features.attrs.get("left_out", {})
+    found, left_out = [], {}
+    for name in names:
+        if name.endswith("*"):
+            cols = [c for c in features.columns if c.startswith(name[:-1])]
+        else:
+            cols = [name] if name in features.columns else []
+        if not cols:
+            source = known.get(name, FEATURE_SOURCES.get(name))
+            left_out[name] = f"no {source}" if source else "not among the features"
+            continue
+        constant = [c for c in cols if features[c].nunique(dropna=False) <= 1]
+        if constant and len(constant) == len(cols):
+            left_out[name] = "the same for every customer"
+        found += [c for c in cols if c not in constant]
+    return FeatureChoice(columns=found, left_out=left_out)
+
+
 # --------------------------------------------------------------------------- RFM baseline
 def rfm_segments(features: pd.DataFrame, *, new_days: float = 90, lapsed_days: float = 365,
                  recency_col: str = "recency_days", frequency_col: str = "frequency",
-                 monetary_col: str = "margin", tenure_col: str = "tenure_days") -> pd.DataFrame:
+                 monetary_col: str | None = None, tenure_col: str = "tenure_days") -> pd.DataFrame:
     """Rule-based RFM groups: the baseline a clustering has to beat.
 
     Each customer gets recency, frequency and monetary scores 1-5 (quintiles of
@@ -242,17 +349,23 @@ def rfm_segments(features: pd.DataFrame, *, new_days: float = 90, lapsed_days: f
     features : DataFrame
         From :func:`segment_features` (days and euros); the ``*_col``
         parameters name its feature columns.
+    monetary_col : str, optional
+        The money the M score ranks (euros). Default ``"margin"``, or ``"revenue"`` when the
+        features have no margin (a company without a margin column).
 
     Returns
     -------
     DataFrame
         ``r``, ``f``, ``m`` (1-5), ``rfm`` (e.g. ``"545"``) and ``group``
-        (ordered categorical, best first), indexed like ``features``.
+        (ordered categorical, best first), indexed like ``features``;
+        ``attrs["monetary_col"]`` names the money ranked.
 
     Notes
     -----
     Quintile RFM cells after Hughes (2012), *Strategic Database Marketing*.
     """
+    if monetary_col is None:
+        monetary_col = "margin" if "margin" in features.columns else "revenue"
     require_columns(features, [recency_col, frequency_col, monetary_col, tenure_col], "features")
     if features.empty:
         raise ValueError("features is empty")
@@ -277,4 +390,5 @@ def rfm_segments(features: pd.DataFrame, *, new_days: float = 90, lapsed_days: f
     choices = ["New", "Lapsed", "Champions", "Loyal", "At risk", "Promising"]
     group = np.select(conditions, choices, default="Need attention")
     out["group"] = pd.Categorical(group, categories=list(RFM_GROUPS), ordered=True)
+    out.attrs["monetary_col"] = monetary_col
     return out

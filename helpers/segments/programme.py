@@ -30,7 +30,9 @@ def profile_segments(features: pd.DataFrame, labels: pd.Series, customers: pd.Da
     Parameters
     ----------
     features : DataFrame
-        From :func:`segment_features` (``margin_col`` names its margin column).
+        From :func:`segment_features` (``margin_col`` names its margin column; features without
+        the default ``margin``, from a company without margins, are profiled on ``revenue``:
+        the ``margin_*`` columns then hold revenue and ``attrs["money_col"]`` says so).
     labels : Series
         Segment per customer (index = customer id); every customer must be in
         ``features``. Customers of ``features`` without a label are left out
@@ -61,6 +63,8 @@ def profile_segments(features: pd.DataFrame, labels: pd.Series, customers: pd.Da
     """
     labels = check_labels(labels)
     check_known(labels, features)
+    if margin_col == columns.MARGIN and margin_col not in features.columns and "revenue" in features.columns:
+        margin_col = "revenue"
     require_columns(features, [margin_col, "recency_days"], "features")
     f = features.loc[labels.index]
     prof = _size_and_value(f, labels.to_numpy(), margin_col, lapsed_days)
@@ -73,6 +77,7 @@ def profile_segments(features: pd.DataFrame, labels: pd.Series, customers: pd.Da
     prof.index.name = "segment"
     prof.attrs["unlabelled"] = int(not_in(features.index, labels.index).sum())
     prof.attrs["lapsed_days"] = lapsed_days
+    prof.attrs["money_col"] = margin_col
     return prof
 
 
@@ -148,7 +153,9 @@ def name_segments(profiles: pd.DataFrame, *, deal_ratio: float = 1.5, young_age:
     ``"High-value kids buyers (suburban, store)"``. The value tier is the
     segment's ``margin_per_customer`` third among the segments; *what they buy*
     is the category with the largest lift, or *deal-seekers* when the
-    ``discount_share`` is at least ``deal_ratio`` times the average; the
+    ``discount_share`` is at least ``deal_ratio`` times the average (without
+    categories: the buying rhythm and basket, e.g. *frequent big-basket buyers*,
+    from ``orders_per_year`` and ``avg_order_value`` against the average); the
     descriptors are added when distinctive: mean age (years) below
     ``young_age`` or above ``older_age``, an area type or a channel holding at
     least ``dominant`` of the segment. Names are made unique by appending the
@@ -165,7 +172,7 @@ def name_segments(profiles: pd.DataFrame, *, deal_ratio: float = 1.5, young_age:
     tier = pd.Series(np.where(rank > 2 / 3, "High-value", np.where(rank > 1 / 3, "Mid-value", "Low-value")),
                      index=p.index)
     what = p["top_category"].map(lambda c: f"{_pretty(c)} buyers") if "top_category" in p \
-        else pd.Series("customers", index=p.index)
+        else _rhythm_words(p, deal_ratio)
     what = what.where(~_deal_seekers(p, deal_ratio), "deal-seekers")
     desc = pd.Series([[] for _ in p.index], index=p.index)
     if "age_years" in p:
@@ -179,6 +186,25 @@ def name_segments(profiles: pd.DataFrame, *, deal_ratio: float = 1.5, young_age:
     dup = names.duplicated(keep=False)
     names[dup] = names[dup] + " #" + names.index[dup].astype(str)
     return names
+
+
+def _rhythm_words(p: pd.DataFrame, ratio: float) -> pd.Series:
+    """*frequent*/*occasional* and *big-basket*/*small-basket* buyers: rate and basket against the average.
+
+    A segment is frequent when its ``orders_per_year`` is at least ``ratio`` times the
+    customer-weighted average and occasional at most its inverse; the same for the basket
+    (``avg_order_value``). Neither: *regular buyers*; without the columns: *customers*.
+    """
+    weights = p["customers"] / p["customers"].sum()
+    words = pd.Series([[] for _ in p.index], index=p.index)
+    for col, (high, low) in {"orders_per_year": ("frequent", "occasional"),
+                             "avg_order_value": ("big-basket", "small-basket")}.items():
+        if col in p:
+            rel = p[col] / float((p[col] * weights).sum())
+            words = words + rel.map(lambda r, h=high, lo=low: [h] if r >= ratio else [lo] if r <= 1 / ratio else [])
+    if not any(c in p for c in ("orders_per_year", "avg_order_value")):
+        return pd.Series("customers", index=p.index)
+    return words.map(lambda w: " ".join(w + ["buyers"]) if w else "regular buyers")
 
 
 def _deal_seekers(p: pd.DataFrame, deal_ratio: float) -> pd.Series:
@@ -252,8 +278,12 @@ def marketing_programme(profiles: pd.DataFrame, *, names: pd.Series | None = Non
 
 
 def _plan(r: pd.Series, available, *, deal: bool, high: bool, lapse_risk: float, peak_lift: float) -> dict:
-    """Need, offer, timing and what not to do for one segment's profile row ``r``."""
-    cat = _pretty(r["top_category"]) if "top_category" in available else "their favourite category"
+    """Need, offer, timing and what not to do for one segment's profile row ``r``.
+
+    Without categories in the data the offers name no category ("new products", "products they
+    have not bought yet").
+    """
+    cat = _pretty(r["top_category"]) if "top_category" in available else None
     peak = ""
     if "peak_month" in available and r["peak_lift"] >= peak_lift:
         peak = f"calendar: before their peak in {_MONTHS[int(r['peak_month']) - 1]}; "
@@ -261,22 +291,22 @@ def _plan(r: pd.Series, available, *, deal: bool, high: bool, lapse_risk: float,
     gap = 365.25 / r["orders_per_year"] if has_rate else 90  # days between purchases
     if deal:
         return {"need": "profit (cut discount cost)",
-                "offer": f"member prices on a few {cat} items instead of site-wide discounts",
+                "offer": f"member prices on a few {cat + ' ' if cat else ''}items instead of site-wide discounts",
                 "when": peak + "campaign weeks only",
                 "not_to_do": "no extra discount codes: they buy on sale anyway; watch returns"}
     if high:
         return {"need": "keep (protect the best)",
-                "offer": f"early access to new {cat}, service and club events; no discount",
+                "offer": f"early access to new {cat or 'products'}, service and club events; no discount",
                 "when": peak + f"trigger: no purchase for {1.5 * gap:.0f} days (1.5 times their usual gap)",
                 "not_to_do": "no blanket discounts: they buy at full price anyway"}
     if r["share_lapsed"] >= lapse_risk:
         return {"need": "keep (win back)",
-                "offer": f"a personal come-back offer in {cat}",
+                "offer": f"a personal come-back offer{' in ' + cat if cat else ''}",
                 "when": peak + f"trigger: no purchase for {1.5 * gap:.0f} days; one reminder, then silence",
                 "not_to_do": "no more than two win-back contacts; not on the weekly newsletter"}
-    nxt = _pretty(r["next_category"]) if "next_category" in available else "a new category"
+    nxt = _pretty(r["next_category"]) if "next_category" in available else None
     return {"need": "sell more (cross-sell)",
-            "offer": f"{nxt} to go with their {cat}",
+            "offer": f"{nxt} to go with their {cat}" if cat and nxt else "products they have not bought yet",
             "when": peak + "trigger: 2 weeks after a purchase",
             "not_to_do": "do not discount what they already buy"}
 
