@@ -122,6 +122,41 @@ def test_planning_rejects_bad_input(call):
         call()
 
 
+def test_control_share_table_equals_the_single_functions():
+    table = ex.control_share_table(6_000, [0.05, 0.5], p_control=0.14, sd=35.0, effect_per_member=0.4)
+    five = table.loc[0.05]
+    assert five["n_control"] == 300 and five["n_treatment"] == 5_700
+    # the same calls one by one: equal to the last bit
+    assert five["mde_conversion"] == ex.minimum_detectable_effect(300, 5_700, p_control=0.14)
+    assert five["mde_mean"] == ex.minimum_detectable_effect(300, 5_700, sd=35.0)
+    assert five["given_up"] == pytest.approx(120.0)  # 300 x 0.4 in floating point: rounding only
+    assert table.loc[0.5, "mde_conversion"] < five["mde_conversion"]   # a larger control group sees more
+    assert list(ex.control_share_table(100, [0.1], p_control=0.2).columns) == ["n_control", "n_treatment",
+                                                                              "mde_conversion"]
+    with pytest.raises(ValueError, match="control share"):
+        ex.control_share_table(100, [1.5], p_control=0.2)
+
+
+def test_assign_groups_holds_the_share_in_every_stratum_and_is_seeded():
+    rng = np.random.default_rng(0)
+    units = pd.DataFrame({"age_band": rng.choice(["18-24", "35-44", "65+", None], 5_003),
+                          "area_type": rng.choice(["city", "rural"], 5_003)}, index=np.arange(5_003) * 7)
+    groups = ex.assign_groups(units, 0.10, strata=["age_band", "area_type"], random_state=5)
+    assert groups.index.equals(units.index) and set(groups) == {"treatment", "control"}
+    for _, g in groups.groupby([units["age_band"].fillna("?"), units["area_type"]]):
+        assert abs(g.eq("control").sum() - 0.10 * len(g)) < 1  # planned share up to one customer (rounding)
+    pd.testing.assert_series_equal(groups, ex.assign_groups(units, 0.10, ["age_band", "area_type"], 5))
+    assert not groups.equals(ex.assign_groups(units, 0.10, ["age_band", "area_type"], 6))
+    # tiny strata: the randomised rounding keeps the expected share exact (a floor would give 0 %)
+    tiny = pd.DataFrame({"s": np.repeat(np.arange(1_000), 3)})
+    shares = [ex.assign_groups(tiny, 0.10, ["s"], seed).eq("control").mean() for seed in range(20)]
+    assert np.mean(shares) == pytest.approx(0.10, abs=0.01)  # 60 000 draws: sd of the mean about 0.0017
+    plain = ex.assign_groups(units, 0.25, random_state=1)
+    assert abs(plain.eq("control").sum() - 0.25 * len(units)) < 1
+    with pytest.raises(ValueError, match="missing column"):
+        ex.assign_groups(units, 0.1, strata=["postal_code"])
+
+
 # --------------------------------------------------------------------------- SRM
 def test_srm_matches_scipy_and_flags_a_broken_split():
     res = ex.srm_test([9_000, 1_180], [0.9, 0.1])
@@ -154,6 +189,20 @@ def test_srm_rejects_bad_input():
         ex.srm_test([10, 20], [0.5, 0.6])
     with pytest.raises(ValueError, match="size zero"):
         ex.srm_test([0, 0], [0.5, 0.5])
+
+
+def test_srm_by_equals_srm_test_per_campaign():
+    members = pd.DataFrame({"campaign_id": ["A"] * 100 + ["B"] * 100,
+                            "group": ["control"] * 10 + ["treatment"] * 90 + ["control"] * 30 + ["treatment"] * 70})
+    table = ex.srm_by(members, {"A": 0.10, "B": 0.10})
+    assert table.loc["A", "p_value"] == 1.0 and not table.loc["A", "mismatch"]
+    assert table.loc["B", "p_value"] == ex.srm_test([70, 30], [0.9, 0.1]).p_value and table.loc["B", "mismatch"]
+    assert table.loc["B", "observed_control"] == 0.30 and table.loc["B", "n_treatment"] == 70
+    assert ex.srm_by(members, 0.10)["p_value"].equals(table["p_value"])  # one share for all campaigns
+    with pytest.raises(ValueError, match="no planned share"):
+        ex.srm_by(members, {"A": 0.10})
+    with pytest.raises(ValueError, match="must be 'treatment' or 'control'"):
+        ex.srm_by(members.replace({"control": "holdout"}), 0.10)
 
 
 # --------------------------------------------------------------------------- one campaign
@@ -354,6 +403,16 @@ def test_pre_period_features_and_compare_by_take_other_column_names():
     assert f["spend_before"].tolist() == [10.0, 0.0, 0.0, 0.0]
     table = ex.compare_by(members, campaign_col="kampanja", outcome_col="osti", group_col="ryhma")
     assert table.loc[0, "estimate"] == 0.5 and table.loc[0, "n_treatment"] == 2
+
+
+def test_pre_period_features_without_a_margin_column():
+    orders = pd.DataFrame({"order_id": ["O1", "O2"], "customer_id": ["A", "A"],
+                           "timestamp": pd.to_datetime(["2024-03-01", "2024-03-20"]), "amount": [10.0, 20.0]})
+    members = pd.DataFrame({"campaign_id": ["K1"], "customer_id": ["A"]})
+    f = ex.pre_period_features(members, orders, {"K1": "2024-04-01"}, windows=(35,), margin_col=None)
+    assert f.loc[0, "spend_35d"] == 30.0 and not [c for c in f if c.startswith("margin")]
+    with pytest.raises(ValueError, match="missing column"):
+        ex.pre_period_features(members, orders, {"K1": "2024-04-01"})  # the default asks for a margin
 
 
 def test_results_are_frozen_and_share_field_names():

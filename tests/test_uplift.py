@@ -50,7 +50,8 @@ def test_models_recover_cell_differences_exactly_with_unequal_groups():
     assert ct == pytest.approx(truth, abs=5e-3)
     # without the re-weighting the 90/10 split would bias it badly
     z = y * t + (1 - y) * (1 - t)
-    naive = 2 * LogisticRegression(C=1e8, solver="newton-cholesky", tol=1e-10, max_iter=500, fit_intercept=False).fit(X, z).predict_proba(np.eye(3))[:, 1] - 1
+    lr_naive = LogisticRegression(C=1e8, solver="newton-cholesky", tol=1e-10, max_iter=500, fit_intercept=False)
+    naive = 2 * lr_naive.fit(X, z).predict_proba(np.eye(3))[:, 1] - 1
     assert np.abs(naive - truth).max() > 0.3  # the bias is ~0.8 (2 x 0.9 - 1): far beyond noise
 
 
@@ -153,7 +154,7 @@ def test_bad_input_raises_clear_errors(call, message):
 
 
 # --------------------------------------------------------------------------- features
-def test_member_features_use_only_the_past_and_build_interactions():
+def _one_customer():
     orders = pd.DataFrame({
         "order_id": ["O1", "O2", "O3"], "customer_id": ["A", "A", "A"],
         "timestamp": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-15"]),
@@ -161,20 +162,31 @@ def test_member_features_use_only_the_past_and_build_interactions():
         "category": ["decor", "kids", "decor"], "channel": ["store", "app", "web"],
     })
     members = pd.DataFrame({"campaign_id": ["K1", "K2"], "customer_id": ["A", "A"]}, index=[10, 11])
-    campaigns = pd.DataFrame({"campaign_id": ["K1", "K2"], "send_date": pd.to_datetime(["2024-03-01", "2024-01-15"])})
-    customers = pd.DataFrame({"customer_id": ["A"], "signup_date": pd.to_datetime(["2023-12-01"]), "age_band": ["35-44"]})
+    campaigns = pd.DataFrame({"campaign_id": ["K1", "K2"],
+                              "send_date": pd.to_datetime(["2024-03-01", "2024-01-15"])})
+    customers = pd.DataFrame({"customer_id": ["A"], "signup_date": pd.to_datetime(["2023-12-01"]),
+                              "age_band": ["35-44"]})
+    return orders, members, campaigns, customers
+
+
+def test_member_features_use_only_the_past_and_build_interactions():
+    orders, members, campaigns, customers = _one_customer()
     ctx = pd.DataFrame({"discount": [1.0, 0.0]}, index=pd.Index(["K1", "K2"], name="campaign_id"))
     X = up.member_features(members, orders, campaigns, customers, ctx)
     k1, k2 = X.loc[10], X.loc[11]
     # pytest.approx's default in these checks: hand arithmetic, rounding only
     assert k1["log_spend"] == pytest.approx(np.log1p(150.0))         # the 999 EUR order after the send is ignored
-    assert k1["share_premium"] == pytest.approx(100 / 150) and k1["share_app"] == pytest.approx(50 / 150)
+    assert k1["share_decor"] == pytest.approx(100 / 150) and k1["share_app"] == pytest.approx(50 / 150)
+    assert k1["share_kids"] == pytest.approx(50 / 150)                # every category on its own by default
     assert k1["discount_share"] == pytest.approx(50 / 200)
     assert k2["log_orders"] == pytest.approx(np.log1p(1)) and k2["tenure_days"] == 45
-    assert k1["share_premium*discount"] == k1["share_premium"] and k2["share_premium*discount"] == 0
+    assert k1["share_decor*discount"] == k1["share_decor"] and k2["share_decor*discount"] == 0
     assert list(X.index) == [10, 11] and not X.isna().any().any()
     assert k1["age"] == vocabulary.AGE_MIDPOINTS["35-44"]
     assert X.attrs["members_without_history"] == 0 and X.attrs["members_without_age_band"] == 0
+    assert X.attrs["left_out"] == []
+    grouped = up.member_features(members, orders, campaigns, customers, category_groups={"home": ["decor"]})
+    assert grouped.loc[10, "share_home"] == pytest.approx(100 / 150) and "share_kids" not in grouped
 
     # the same data under a client's column names gives the same features
     names = {"order_id": "tilaus", "customer_id": "asiakas", "timestamp": "aika", "amount": "summa",
@@ -182,11 +194,23 @@ def test_member_features_use_only_the_past_and_build_interactions():
              "send_date": "lahetetty", "signup_date": "liittyi", "age_band": "ika"}
     X2 = up.member_features(members.rename(columns=names), orders.rename(columns=names),
                             campaigns.rename(columns=names), customers.rename(columns=names),
-                            ctx.rename_axis("kampanja"), **{f"{k.removesuffix('_id')}_col": v for k, v in names.items()})
+                            ctx.rename_axis("kampanja"),
+                            **{f"{k.removesuffix('_id')}_col": v for k, v in names.items() if k != "margin"})
     pd.testing.assert_frame_equal(X2, X)
 
 
-def test_member_features_check_dates_and_the_sample_grouping():
+def test_member_features_leave_out_what_the_data_lacks_and_say_so():
+    orders, members, campaigns, customers = _one_customer()
+    bare = orders.drop(columns=["discount", "category", "channel", "margin"])
+    X = up.member_features(members, bare, campaigns, customers.drop(columns="age_band"))
+    assert not [c for c in X if c.startswith("share_") or c in ("discount_share", "age")]
+    assert len(X.attrs["left_out"]) == 4 and "'discount'" in X.attrs["left_out"][1]
+    assert X.loc[10, "log_spend"] == pytest.approx(np.log1p(150.0))  # hand arithmetic: rounding only
+    with pytest.raises(ValueError, match="is missing column"):       # a grouping asked for needs its column
+        up.member_features(members, bare, campaigns, customers, category_groups={"home": ["decor"]})
+
+
+def test_member_features_check_dates_and_the_grouping():
     orders = pd.DataFrame({"order_id": ["O1"], "customer_id": ["A"], "timestamp": pd.to_datetime(["2024-01-01"]),
                            "amount": [100.0], "discount": [0.0], "margin": [40.0], "category": ["decor"],
                            "channel": ["store"]})
@@ -201,13 +225,23 @@ def test_member_features_check_dates_and_the_sample_grouping():
         up.member_features(members, orders, campaigns.assign(send_date="01.03.2024"), customers)
     with pytest.raises(ValueError, match="column 'signup_date' must hold dates"):
         up.member_features(members, orders, campaigns, customers.assign(signup_date="2023-12-01"))
-    with pytest.raises(ValueError, match="sample company's: pass category_groups"):
-        up.member_features(members, orders.assign(category="tools"), campaigns, customers)
+    with pytest.raises(ValueError, match="none of its categories"):
+        up.member_features(members, orders.assign(category="tools"), campaigns, customers,
+                           category_groups={"premium": ["decor", "lighting"]})
     X = up.member_features(members, orders.assign(category="tools"), campaigns, customers,
                            category_groups={"diy": ["tools"]})
     assert X.loc[0, "share_diy"] == 1.0 and X.loc[0, "age"] == 30
-    # the default grouping is the sample company's own vocabulary
-    assert {c for cats in up.SAMPLE_CATEGORY_GROUPS.values() for c in cats} == set(vocabulary.SAMPLE_CATEGORIES)
+
+
+def test_campaign_flags_read_the_text_and_leave_out_what_cannot_tell_campaigns_apart():
+    campaigns = pd.DataFrame({"campaign_id": ["A1", "A2", "A3"], "offer": ["-20 % kaikesta", "Uutuudet", "-15 %"],
+                              "channel": ["sms", "email", "email"], "audience": ["all", "all", "all"]})
+    flags = up.campaign_flags(campaigns, {"discount": ("offer", "%"), "sms": ("channel", "SMS"),
+                                          "lapsed": ("audience", "not bought"), "cost": ("budget", "high")})
+    assert flags.to_dict("list") == {"discount": [1.0, 0.0, 1.0], "sms": [1.0, 0.0, 0.0]}
+    assert flags.index.tolist() == ["A1", "A2", "A3"] and flags.index.name == "campaign_id"
+    assert set(flags.attrs["left_out"]) == {"lapsed", "cost"}
+    assert "no 'budget' column" in flags.attrs["left_out"]["cost"]
 
 
 @pytest.mark.parametrize("model", [up.TwoModelUplift(), up.ClassTransformationUplift()])
@@ -233,30 +267,31 @@ def test_models_follow_scikit_learns_fitted_rules(model):
 
 # --------------------------------------------------------------------------- planted truth (sample data)
 def test_uplift_model_recovers_planted_effects_on_sample_data(sample_company):
-    """Figures on generator version 1 (seed 20260105), trained on K01-K15, held out K16-K20:
-    two-model rank correlation with the true effect +0.38 (response model +0.36); Qini area per
-    1,000 customers two-model +2.9, response model -2.7, random targeting 0 by construction."""
+    """Figures on generator version 3 (the lesson's set-up: every category its own share, the latest five
+    campaigns by send date held out): two-model rank correlation with the true effect +0.34 (response
+    model +0.38); Qini area per 1,000 customers two-model +4.1, response model -2.1, random targeting 0
+    by construction."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from threadpoolctl import threadpool_limits
 
     company = sample_company
-    camp = company.campaigns.set_index("campaign_id")
-    ctx = pd.DataFrame({"offer_discount": camp["offer"].str.contains("%"),
-                        "offer_collection": camp["offer"].str.contains("collection"),
-                        "sms": camp["channel"].eq("sms"),
-                        "lapsed_audience": camp["audience"].str.contains("not bought")}).astype(float)
+    ctx = up.campaign_flags(company.campaigns, {"offer_discount": ("offer", "%"),
+                                                "offer_collection": ("offer", "collection"),
+                                                "sms": ("channel", "sms"),
+                                                "lapsed_audience": ("audience", "not bought")})
     members = company.campaign_members
     X = up.member_features(members, company.orders, company.campaigns, company.customers, ctx)
     t = members["group"].eq("treatment").astype(int).to_numpy()
     y = members["converted"].to_numpy()
-    train = members["campaign_id"].le("K15").to_numpy()
+    held_out = company.campaigns.sort_values("send_date")["campaign_id"].iloc[-5:]
+    train = ~members["campaign_id"].isin(held_out).to_numpy()
     truth = members.merge(company.load_truth("campaign_effects"), on=["campaign_id", "customer_id"], how="left")
     with threadpool_limits(1):
         logit = make_pipeline(StandardScaler(), LogisticRegression(C=0.003, max_iter=3000))
         pred = up.TwoModelUplift(logit).fit(X[train], t[train], y[train]).predict(X[~train])
         resp = logit.fit(X[train & (t == 1)], y[train & (t == 1)]).predict_proba(X[~train])[:, 1]
     rho = stats.spearmanr(pred, truth.loc[~train, "true_effect"]).statistic
-    assert rho > 0.2  # +0.38 on generator version 1 (docstring): margin for the sample's sampling error
+    assert rho > 0.2  # +0.34 on generator version 3 (docstring): margin for the sample's sampling error
     q_model, q_resp = up.qini_auc(y[~train], t[~train], pred), up.qini_auc(y[~train], t[~train], resp)
-    assert q_model > 0.001 and q_model > q_resp  # +0.0029 per customer on version 1 (docstring)
+    assert q_model > 0.001 and q_model > q_resp  # +0.0041 and -0.0021 per customer on version 3 (docstring)

@@ -4,9 +4,12 @@ The functions follow the order of work in a campaign test:
 
 1. **Plan** — :func:`sample_size_proportions`, :func:`sample_size_means`,
    :func:`power_proportions`, :func:`minimum_detectable_effect`: how large the
-   groups must be, or what the smallest effect is that a given split can see.
-2. **Check** — :func:`srm_test`: is the treatment/control split what was
-   planned (sample-ratio mismatch)? If not, stop: the randomisation is broken.
+   groups must be, or what the smallest effect is that a given split can see;
+   :func:`control_share_table` compares control shares for one audience, and
+   :func:`assign_groups` draws the control group by (stratified) lot.
+2. **Check** — :func:`srm_test` (:func:`srm_by` for every campaign at once): is
+   the treatment/control split what was planned (sample-ratio mismatch)? If
+   not, stop: the randomisation is broken.
 3. **Measure one campaign** — :func:`compare_proportions` (conversion),
    :func:`compare_means` (revenue per customer, Welch), :func:`bootstrap_ci`,
    :func:`cuped` (variance reduction with a pre-period covariate) and
@@ -40,11 +43,11 @@ et al. 2013; Holm 1979; Benjamini & Hochberg 1995; DerSimonian & Laird 1986).
 """
 
 from ._common import IntervalEstimate
-from .checks import SRMResult, srm_test
+from .checks import SRMResult, srm_by, srm_test
 from .measuring import (BootstrapResult, ComparisonResult, CupedResult, RoiResult, bootstrap_ci, campaign_roi,
                         compare_by, compare_means, compare_proportions, cuped, pre_period_features)
-from .planning import (minimum_detectable_effect, power_means, power_proportions, sample_size_means,
-                       sample_size_proportions)
+from .planning import (assign_groups, control_share_table, minimum_detectable_effect, power_means,
+                       power_proportions, sample_size_means, sample_size_proportions)
 from .pooling import PooledResult, adjust_pvalues, pool_effects
 
 __all__ = [
@@ -53,8 +56,11 @@ __all__ = [
     "power_proportions",
     "power_means",
     "minimum_detectable_effect",
+    "control_share_table",
+    "assign_groups",
     "SRMResult",
     "srm_test",
+    "srm_by",
     "IntervalEstimate",
     "ComparisonResult",
     "compare_proportions",

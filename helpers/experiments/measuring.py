@@ -107,7 +107,8 @@ def compare_proportions(successes_treatment: int, n_treatment: int, successes_co
         as a share of the control rate.
     """
     n_t, n_c = _check_n("n_treatment", n_treatment), _check_n("n_control", n_control)
-    for name, s, n in (("successes_treatment", successes_treatment, n_t), ("successes_control", successes_control, n_c)):
+    for name, s, n in (("successes_treatment", successes_treatment, n_t),
+                       ("successes_control", successes_control, n_c)):
         if not float(s).is_integer() or s < 0 or s > n:
             raise ValueError(f"{name} must be a whole number between 0 and its group size {n}; got {s!r}")
     _check_probability("alpha", alpha)
@@ -336,7 +337,8 @@ def campaign_roi(margin_effect, n_contacted: int, cost_per_contact: float, fixed
     """
     n = _check_n("n_contacted", n_contacted)
     if cost_per_contact < 0 or fixed_cost < 0:
-        raise ValueError(f"costs must be non-negative; got cost_per_contact={cost_per_contact}, fixed_cost={fixed_cost}")
+        raise ValueError(f"costs must be non-negative; got cost_per_contact={cost_per_contact}, "
+                         f"fixed_cost={fixed_cost}")
     estimate, low, high, alpha = _effect_parts(margin_effect)
     m, m_lo, m_hi = estimate * n, low * n, high * n
     revenue = _effect_parts(revenue_effect)[0] * n if revenue_effect is not None else np.nan
@@ -444,12 +446,14 @@ def _send_dates(send_dates) -> pd.Series:
 
 
 def _orders_by_order(orders: pd.DataFrame, sums: Sequence[str], customer_col: str, order_col: str,
-                     timestamp_col: str, amount_col: str, margin_col: str) -> pd.DataFrame:
+                     timestamp_col: str, amount_col: str, margin_col: str | None) -> pd.DataFrame:
     """One row per order: customer, first timestamp, euros of amount and margin, and the ``sums`` columns."""
     dates = require_dates(orders, timestamp_col, "orders")
     if getattr(orders[timestamp_col].dt, "tz", None) is not None:
         orders = orders.assign(**{timestamp_col: dates})
     extra = {f"{c}_before": (c, "sum") for c in sums}
+    if not margin_col:  # no margin in the data: a zero column keeps one code path; dropped from the result
+        orders, margin_col = orders.assign(_no_margin=0.0), "_no_margin"
     return (orders.groupby([customer_col, order_col], sort=False)
             .agg(_date=(timestamp_col, "min"), _amount=(amount_col, "sum"), _margin=(margin_col, "sum"), **extra)
             .reset_index(level=order_col, drop=True).reset_index())
@@ -486,7 +490,7 @@ def pre_period_features(members: pd.DataFrame, orders: pd.DataFrame, send_dates,
                         sums: Sequence[str] = (), campaign_col: str = columns.CAMPAIGN,
                         customer_col: str = columns.CUSTOMER, order_col: str = columns.ORDER,
                         timestamp_col: str = columns.TIMESTAMP, amount_col: str = columns.AMOUNT,
-                        margin_col: str = columns.MARGIN) -> pd.DataFrame:
+                        margin_col: str | None = columns.MARGIN) -> pd.DataFrame:
     """Each campaign member's purchase history **before** the send date, for CUPED and uplift models.
 
     Only orders strictly before the member's send date are used, so nothing the
@@ -510,8 +514,11 @@ def pre_period_features(members: pd.DataFrame, orders: pd.DataFrame, send_dates,
         Further numeric order-line columns to total over all history before the
         send date (e.g. ``discount``, or ``amount`` of one category made with
         ``orders.assign(...)``); returned as ``{column}_before``.
-    campaign_col, customer_col, order_col, timestamp_col, amount_col, margin_col : str
+    campaign_col, customer_col, order_col, timestamp_col, amount_col : str
         Column names (defaults: the data contract's, :mod:`helpers.columns`).
+    margin_col : str or None
+        Margin column of the order lines; ``None`` for order lines without a
+        margin (then no margin column is returned).
 
     Returns
     -------
@@ -520,12 +527,14 @@ def pre_period_features(members: pd.DataFrame, orders: pd.DataFrame, send_dates,
         the last purchase to the send date; NaN for no purchase before),
         ``orders_before`` (purchase orders ever before), ``spend_before`` and
         ``margin_before`` (euros net of returns, ever before), and per window
-        ``w`` days ``spend_{w}d``, ``margin_{w}d`` (euros) and ``orders_{w}d``.
+        ``w`` days ``spend_{w}d``, ``margin_{w}d`` (euros) and ``orders_{w}d``
+        (no ``margin_…`` columns when ``margin_col`` is None).
         ``attrs["members_without_history"]`` counts members with no order
         before the send date (kept, with zeros).
     """
     require_columns(members, [campaign_col, customer_col], "members")
-    require_columns(orders, [customer_col, order_col, timestamp_col, amount_col, margin_col, *sums], "orders")
+    needed = [customer_col, order_col, timestamp_col, amount_col, *([margin_col] if margin_col else []), *sums]
+    require_columns(orders, needed, "orders")
     send = _send_dates(send_dates)
     unknown = ~members[campaign_col].isin(send.index)
     if unknown.any():
@@ -537,6 +546,8 @@ def pre_period_features(members: pd.DataFrame, orders: pd.DataFrame, send_dates,
     keys["_send"] = send.reindex(keys[campaign_col]).to_numpy()
     hist = _orders_before_send(keys, per_order, customer_col)
     out = _history_table(hist, len(keys), [f"{c}_before" for c in sums], windows)
+    if not margin_col:
+        out = out.drop(columns=[c for c in out.columns if c.startswith("margin_")])
     result = pd.concat([members.reset_index(drop=True), out], axis=1)
     result.index = members.index
     result.attrs["members_without_history"] = int(out["days_since_last"].isna().sum())

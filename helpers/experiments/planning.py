@@ -1,4 +1,4 @@
-"""Planning a campaign test: power, sample size and the minimum detectable effect.
+"""Planning a campaign test: power, sample size, the minimum detectable effect and the lot.
 
 How large must the control group be, or what is the smallest effect a given
 split can see? Normal-approximation formulas for conversion rates (Fleiss,
@@ -27,6 +27,8 @@ References
 ----------
 Cohen, J. (1988). *Statistical Power Analysis for the Behavioral Sciences*, 2nd ed.
 Cohen, J. (1992). A power primer. *Psychological Bulletin* 112(1), 155–159.
+Kohavi, R., Tang, D. & Xu, Y. (2020). *Trustworthy Online Controlled Experiments*,
+Cambridge University Press (randomisation, stratified assignment).
 Fleiss, J. L., Levin, B. & Paik, M. C. (2003). *Statistical Methods for Rates and
 Proportions*, 3rd ed., ch. 4 (sample size for two proportions).
 R Core Team. ``power.prop.test`` and ``power.t.test``, package *stats* (argument ``strict``).
@@ -34,13 +36,21 @@ R Core Team. ``power.prop.test`` and ``power.t.test``, package *stats* (argument
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+import pandas as pd
 from scipy import optimize, stats
+
+from helpers import columns, vocabulary
+from helpers._checks import require_columns
 
 from ._common import _check_alternative, _check_positive, _check_probability, _z_crit
 
 __all__ = ["power_proportions", "sample_size_proportions", "power_means", "sample_size_means",
-           "minimum_detectable_effect"]
+           "minimum_detectable_effect", "control_share_table", "assign_groups"]
+
+TREATMENT, CONTROL = vocabulary.GROUPS
 
 
 def _directed(effect: float, alternative: str) -> float:
@@ -304,5 +314,104 @@ def minimum_detectable_effect(n_control: float, n_treatment: float | None = None
 
     high = 1 - p_c - 1e-12
     if gap(high) < 0:
-        raise ValueError(f"even a rise from {p_c:.3f} to 1 is not detectable with n_control={n_c:g}, n_treatment={n_t:g}")
+        raise ValueError(f"even a rise from {p_c:.3f} to 1 is not detectable with n_control={n_c:g}, "
+                         f"n_treatment={n_t:g}")
     return float(optimize.brentq(gap, 1e-12, high, xtol=1e-12))
+
+
+def control_share_table(audience: int, control_shares: Sequence[float], *, p_control: float,
+                        sd: float | None = None, effect_per_member: float | None = None, alpha: float = 0.05,
+                        power: float = 0.8) -> pd.DataFrame:
+    """What each control-group share of one campaign can see, and what it gives up.
+
+    For an audience of ``audience`` customers split into a control group of
+    share ``s`` and a treatment group of the rest: the minimum detectable effect
+    on conversion (:func:`minimum_detectable_effect` with ``p_control``), on a
+    mean outcome such as revenue per customer (with ``sd``), and the outcome the
+    control group forgoes if the campaign works as well as ``effect_per_member``
+    (for instance the pooled margin effect of past campaigns, euros per member).
+
+    Parameters
+    ----------
+    audience : int
+        Customers the campaign goes to, control group included.
+    control_shares : sequence of float
+        Control shares to compare, each strictly between 0 and 1.
+    p_control : float
+        Conversion rate without the message (0–1), e.g. past control groups' rate.
+    sd : float, optional
+        Standard deviation per customer of the mean outcome (euros).
+    effect_per_member : float, optional
+        Effect per contacted member (euros) the control group gives up.
+    alpha, power : float
+        As in :func:`minimum_detectable_effect`.
+
+    Returns
+    -------
+    DataFrame
+        One row per share (index ``control_share``): ``n_control``, ``n_treatment``
+        (customers, rounded), ``mde_conversion`` (an absolute rise, in shares),
+        and when given ``mde_mean`` (units of ``sd``) and ``given_up`` (units of
+        ``effect_per_member``, over the whole control group).
+    """
+    n = _check_positive("audience", audience)
+    rows = []
+    for share in control_shares:
+        share = _check_probability("control share", share)
+        n_c, n_t = share * n, (1 - share) * n
+        row = {"control_share": share, "n_control": round(n_c), "n_treatment": round(n_t),
+               "mde_conversion": minimum_detectable_effect(n_c, n_t, p_control=p_control, alpha=alpha,
+                                                           power=power)}
+        if sd is not None:
+            row["mde_mean"] = minimum_detectable_effect(n_c, n_t, sd=sd, alpha=alpha, power=power)
+        if effect_per_member is not None:
+            row["given_up"] = n_c * float(effect_per_member)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("control_share")
+
+
+def assign_groups(units: pd.DataFrame, control_share: float, strata: Sequence[str] = (),
+                  random_state=None, group_col: str = columns.GROUP) -> pd.Series:
+    """Draw the control group by lot, separately within each stratum (stratified random assignment).
+
+    Every unit (customer) gets a random number; within each stratum (a
+    combination of the ``strata`` columns, a missing value being a stratum of
+    its own) the lowest ``share × size`` become the control group. The fraction
+    left by a stratum's size is rounded up or down by a lot of its own, so that
+    the expected share is exact even in strata of a few customers, and every
+    stratum holds its planned share up to one customer (Kohavi, Tang & Xu 2020).
+
+    Parameters
+    ----------
+    units : DataFrame
+        One row per customer to be assigned.
+    control_share : float
+        Planned control share, strictly between 0 and 1.
+    strata : sequence of str
+        Columns of ``units`` to stratify by (e.g. ``["age_band", "area_type"]``);
+        empty = one stratum (a plain lot with the exact share).
+    random_state : int or numpy Generator, optional
+        The same seed gives the same groups.
+    group_col : str
+        Name of the returned Series (default: the data contract's ``group``).
+
+    Returns
+    -------
+    Series
+        ``"treatment"`` or ``"control"`` (``vocabulary.GROUPS``) per row of ``units``, same index.
+    """
+    share = _check_probability("control_share", control_share)
+    strata = list(strata)
+    require_columns(units, strata, "units")
+    rng = np.random.default_rng(random_state)
+    if strata:
+        stratum = units[strata].astype(object).fillna("(missing)").groupby(strata, sort=False).ngroup()
+        stratum = stratum.to_numpy()
+    else:
+        stratum = np.zeros(len(units), dtype=int)
+    draws = pd.Series(rng.random(len(units)))
+    rank = draws.groupby(stratum).rank(method="first").to_numpy()
+    size = np.bincount(stratum)
+    n_control = np.floor(size * share + rng.random(size.size))  # randomised rounding: exact expected share
+    is_control = rank <= n_control[stratum]
+    return pd.Series(np.where(is_control, CONTROL, TREATMENT), index=units.index, name=group_col)
