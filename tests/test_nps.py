@@ -289,6 +289,104 @@ def test_referral_reach_errors():
 
 
 # ---------------------------------------------------------------------------
+# NPS per group; linking answers to later behaviour (helpers.nps.follow_up)
+# ---------------------------------------------------------------------------
+def test_nps_by_group_equals_nps_ci_of_each_group():
+    scores = pd.Series([10, 9, 7, 3, 0, 10, 8, 8, 6, 9], index=list("abcdefghij"))
+    groups = pd.Series(["q2", "q2", "q1", "q1", None, "q2", "q1", "q1", "q2", "q1"], index=scores.index,
+                       name="quarter")
+    table = N.nps_by_group(scores, groups, alpha=0.1)
+    assert list(table.index) == ["q1", "q2"] and table.index.name == "quarter"
+    assert table.attrs["answers_without_group"] == 1
+    for quarter, row in table.iterrows():
+        interval = N.nps_ci(scores[groups == quarter], alpha=0.1)
+        assert row["answers"] == (groups == quarter).sum()
+        assert (row["estimate"], row["ci_low"], row["ci_high"]) == (interval.estimate, interval.ci_low,
+                                                                    interval.ci_high)
+    ordered = pd.Categorical(groups, categories=["q2", "q1", "q3"])           # q3 has no answers
+    assert list(N.nps_by_group(scores, ordered).index) == ["q2", "q1"]
+    with pytest.raises(ValueError, match="one group per answer"):
+        N.nps_by_group(scores, groups[:3])
+
+
+def test_answers_between_reads_both_date_formats_and_includes_both_days():
+    answers = pd.DataFrame({"customer_id": list("abcd"),
+                            "date": pd.to_datetime(["2025-06-30 00:00", "2025-07-01 00:00", "2025-07-01 15:00",
+                                                    "2025-12-31 00:00"])})
+    since = N.answers_between(answers, start="01.07.2025")                    # 1 July, not 7 January
+    assert list(since["customer_id"]) == ["b", "c", "d"] and since.attrs["start"] == pd.Timestamp("2025-07-01")
+    assert list(N.answers_between(answers, end="2025-07-01")["customer_id"]) == ["a", "b", "c"]
+    assert list(N.answers_between(answers, "2025-07-01", "2025-07-01")["customer_id"]) == ["b", "c"]
+    assert N.answers_between(answers).attrs["end"] is None and len(N.answers_between(answers)) == 4
+    with pytest.raises(ValueError, match="before start"):
+        N.answers_between(answers, start="2025-12-31", end="2025-01-01")
+    with pytest.raises(ValueError, match="start="):
+        N.answers_between(answers, start="07/01/2025")
+
+
+ANSWERS = pd.DataFrame({"customer_id": ["a", "b", "a"], "date": pd.to_datetime(["2025-01-10", "2025-01-10",
+                                                                                 "2025-03-01"])},
+                       index=[10, 11, 12])
+LINES = pd.DataFrame({
+    "customer_id": ["a", "a", "a", "a", "a", "b", "b"],
+    "order_id": ["o1", "o2", "o2", "o3", "o4", "o5", "o6"],
+    "timestamp": pd.to_datetime(["2025-01-10 12:00",   # the answer day: not "after"
+                                 "2025-01-11 09:00", "2025-01-11 09:00",  # day 1: one order, two lines
+                                 "2025-02-09 23:59",   # day 30: the last day of a 30-day window
+                                 "2025-02-10 00:00",   # day 31: outside
+                                 "2024-12-12 08:00",   # 29 days before the answer: margin_before only
+                                 "2025-03-15 10:00"]),  # after observation_end below
+    "margin": [100.0, 5.0, 7.0, -2.0, 50.0, 30.0, 9.0],
+})
+
+
+def test_outcomes_after_counts_days_1_to_days_after_the_answer():
+    referrals = pd.DataFrame({"referrer_id": ["a", "a", "b"], "referred_id": ["x", "y", "z"],
+                              "date": pd.to_datetime(["2025-01-10", "2025-01-20", "2025-01-11"])})
+    out = N.outcomes_after(ANSWERS, LINES, days=30, referrals=referrals, observation_end="28.02.2025")
+    assert list(out.index) == [10, 11, 12]
+    assert out.loc[10, "orders"] == 2 and out.loc[10, "margin"] == pytest.approx(5 + 7 - 2)
+    assert out.loc[11, "orders"] == 0 and out.loc[11, "margin"] == 0 and not out.loc[11, "retained"]
+    assert out.loc[12, "orders"] == 0       # the line of 15.3. is after the end of the data: left out
+    assert out.attrs["rows_after_observation_end"] == 1
+    assert out.attrs["incomplete_windows"] == 1          # 1.3. + 30 days runs past 28.2.
+    assert list(out["referrals"]) == [1, 1, 0]           # a's referral on the answer day does not count
+
+
+def test_margin_before_covers_the_answer_day_and_the_days_before():
+    before = N.margin_before(ANSWERS, LINES, days=30)
+    assert before.loc[10] == pytest.approx(100.0)        # the answer day itself counts, 12.12. is day -29
+    assert before.loc[11] == pytest.approx(30.0)
+    assert before.loc[12] == pytest.approx(-2 + 50)      # 31.1. to 1.3.: o2 of 11.1. is outside
+    assert N.margin_before(ANSWERS, LINES, days=29).loc[11] == 0
+
+
+def test_follow_up_input_errors():
+    with pytest.raises(ValueError, match="index must be unique"):
+        N.outcomes_after(ANSWERS.set_axis([1, 1, 2]), LINES)
+    with pytest.raises(ValueError, match="days must be a positive whole number"):
+        N.margin_before(ANSWERS, LINES, days=0)
+    with pytest.raises(ValueError, match="must hold dates"):
+        N.outcomes_after(ANSWERS.assign(date=["10.01.2025"] * 3), LINES)
+    with pytest.raises(ValueError, match="missing column"):
+        N.outcomes_after(ANSWERS, LINES.drop(columns="margin"))
+
+
+def test_first_consented_channel_follows_the_order_of_preference():
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d"],
+                              "consent_email": ["yes", "no", "no", None],
+                              "consent_sms": ["yes", "yes", "no", "yes"],
+                              "consent_post": ["no", "yes", "no", "no"]})
+    assert N.first_consented_channel(customers, ["email", "sms"]).tolist() == ["email", "sms", N.NO_CONSENT, "sms"]
+    assert N.first_consented_channel(customers, ["post", "email"]).to_dict() == {
+        "a": "email", "b": "post", "c": N.NO_CONSENT, "d": N.NO_CONSENT}
+    with pytest.raises(ValueError, match="consent_app"):
+        N.first_consented_channel(customers, ["app"])
+    with pytest.raises(ValueError, match="at least one channel"):
+        N.first_consented_channel(customers, [])
+
+
+# ---------------------------------------------------------------------------
 # planted truth in the sample data (skipped until the data exists)
 # ---------------------------------------------------------------------------
 needs_data = pytest.mark.needs_sample
@@ -328,3 +426,19 @@ def test_company_survey_interval_contains_the_score():
     w_est, w_low, w_high = N.nps_ci(scores, method="wald")
     assert low < est < high and w_low < w_est < w_high
     assert abs((high - low) - (w_high - w_low)) < 0.5  # at n = 3,500 the two intervals nearly agree
+
+
+def test_outcomes_after_on_the_sample_equals_a_loop_over_answers(sample_company):
+    survey = sample_company.survey.sample(25, random_state=1)
+    orders = sample_company.orders
+    out = N.outcomes_after(survey, orders, days=365, referrals=sample_company.referrals)
+    for label, answer in survey.iterrows():     # the same window, computed one answer at a time
+        first = answer["date"].normalize() + pd.Timedelta(days=1)
+        mine = orders[(orders["customer_id"] == answer["customer_id"]) & (orders["timestamp"] >= first)
+                      & (orders["timestamp"] < first + pd.Timedelta(days=365))]
+        refs = sample_company.referrals
+        brought = refs[(refs["referrer_id"] == answer["customer_id"]) & (refs["date"] >= first)
+                       & (refs["date"] < first + pd.Timedelta(days=365))]
+        assert out.loc[label, "orders"] == mine["order_id"].nunique()
+        assert out.loc[label, "margin"] == pytest.approx(mine["margin"].sum())   # summed in another order
+        assert out.loc[label, "referrals"] == len(brought)

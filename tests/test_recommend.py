@@ -93,7 +93,8 @@ def _random_baskets(seed=0, n=400, n_items=12):
     rows = []
     for b in range(n):
         size = rng.integers(1, 5)
-        items = rng.choice(n_items, size=size, replace=False, p=np.linspace(2, 1, n_items) / np.linspace(2, 1, n_items).sum())
+        weights = np.linspace(2, 1, n_items)
+        items = rng.choice(n_items, size=size, replace=False, p=weights / weights.sum())
         rows += [(f"B{b:04d}", f"P{i:02d}") for i in items]
         if 0 in items and rng.random() < 0.6:
             rows.append((f"B{b:04d}", "P11"))  # a planted association P00 -> P11
@@ -113,6 +114,18 @@ def test_pair_rules_equal_mlxtend_on_random_baskets():
     for c in cols:
         assert np.allclose(merged[c], merged[f"{c}_ml"])
     assert (mine.iloc[0]["antecedent"], mine.iloc[0]["consequent"]) in {("P00", "P11"), ("P11", "P00")}
+
+
+def test_pair_rules_give_both_directions_one_lift_and_the_stronger_first():
+    # A in 4 baskets, C in 2, both in 2: A -> C has confidence 0.5, C -> A confidence 1
+    lines = pd.DataFrame({"order_id": ["1", "1", "2", "2", "3", "4", "5"],
+                          "product_id": ["A", "C", "A", "C", "A", "A", "B"]})
+    rules = R.pair_rules(lines)
+    ac = rules.set_index(["antecedent", "consequent"])
+    assert ac.loc[("A", "C"), "lift"] == ac.loc[("C", "A"), "lift"]          # exactly equal, not approximately
+    assert ac.loc[("A", "C"), "lift"] == pytest.approx(0.4 / (0.8 * 0.4))
+    assert (rules.iloc[0]["antecedent"], rules.iloc[0]["consequent"]) == ("C", "A")
+    assert rules.iloc[0]["confidence"] == 1.0
 
 
 def test_basket_input_errors():
@@ -231,6 +244,23 @@ def test_temporal_split():
     for bad in ["2023-01-01", "2024-01-05", "2025-01-01"]:
         with pytest.raises(ValueError, match="outside the data"):
             R.temporal_split(TOY, bad)
+
+
+def test_default_cutoff_is_the_start_of_the_last_months():
+    assert R.default_cutoff("31.12.2025") == pd.Timestamp("2025-07-01")      # the sample: the last half-year
+    assert R.default_cutoff("2027-02-04") == pd.Timestamp("2026-08-05")
+    assert R.default_cutoff(pd.Timestamp("2024-02-29 18:30"), test_months=12) == pd.Timestamp("2023-03-01")
+    assert R.default_cutoff("2025-03-31", test_months=1) == pd.Timestamp("2025-03-01")
+    for bad in [0, -1, 2.5, True]:
+        with pytest.raises(ValueError, match="test_months"):
+            R.default_cutoff("2025-12-31", test_months=bad)
+
+
+def test_temporal_split_without_cutoff_tests_the_last_months():
+    split = R.temporal_split(TOY)                      # last line 1.9.2024: test from 2.3.2024 on
+    assert split.cutoff == pd.Timestamp("2024-03-02") == R.default_cutoff("2024-09-01")
+    assert len(split.test) == 6 and len(split.train) == 4          # 1.3.2024 is still training
+    assert R.temporal_split(TOY, test_months=3).cutoff == pd.Timestamp("2024-06-02")
 
 
 def test_temporal_split_reads_finnish_dates_and_refuses_text_columns():

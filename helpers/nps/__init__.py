@@ -24,6 +24,11 @@ below 1 % unless more than 79 % of respondents answer 1–7 (0.79²⁰ < 0.01).
 A group already selected by its score (only detractors, say) can pass
 ``check_scale=False``.
 
+**Linking answers to behaviour** (:mod:`helpers.nps.follow_up`): what each
+respondent bought and referred in the year after the answer
+(:func:`outcomes_after`), the margin at risk before it (:func:`margin_before`)
+and the first channel the customer consented to (:func:`first_consented_channel`).
+
 References
 ----------
 - Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review* 81(12).
@@ -41,6 +46,8 @@ References
 """
 
 from helpers.nps.drivers import driver_importance
+from helpers.nps.follow_up import (NO_CONSENT, answers_between, first_consented_channel, margin_before,
+                                  outcomes_after)
 from helpers.nps.referrals import referral_reach
 from helpers.nps.scores import (
     PASSIVE_MIN,
@@ -53,6 +60,7 @@ from helpers.nps.scores import (
     ces_summary,
     check_nps_scale,
     nps,
+    nps_by_group,
     nps_ci,
     nps_ci_from_counts,
     nps_compare,
@@ -63,7 +71,8 @@ from helpers.nps.scores import (
 )
 
 __all__ = [
-    "PASSIVE_MIN", "PROMOTER_MIN", "SCALE_CHECK_MIN_ANSWERS", "CESSummary", "NPSComparison", "NPSCounts",
-    "NPSInterval", "ces_summary", "check_nps_scale", "driver_importance", "nps", "nps_ci", "nps_ci_from_counts",
-    "nps_compare", "nps_counts", "nps_group", "nps_sample_size", "nps_se", "referral_reach",
+    "NO_CONSENT", "PASSIVE_MIN", "PROMOTER_MIN", "SCALE_CHECK_MIN_ANSWERS", "CESSummary", "NPSComparison",
+    "NPSCounts", "NPSInterval", "answers_between", "ces_summary", "check_nps_scale", "driver_importance",
+    "first_consented_channel", "margin_before", "nps", "nps_by_group", "nps_ci", "nps_ci_from_counts",
+    "nps_compare", "nps_counts", "nps_group", "nps_sample_size", "nps_se", "outcomes_after", "referral_reach",
 ]

@@ -337,6 +337,43 @@ def nps_compare(scores_a, scores_b, alpha: float = 0.05, method: str = "adjusted
     )
 
 
+def nps_by_group(scores, groups, alpha: float = 0.05, method: str = "adjusted_wald",
+                 check_scale: bool = True) -> pd.DataFrame:
+    """NPS with its interval for every group (a quarter, a loyalty tier, a store), in points.
+
+    Parameters
+    ----------
+    scores : Series of int 0–10
+        One answer per row.
+    groups : Series or array-like
+        The group of each answer, aligned with ``scores``; answers without a
+        group are left out (counted in ``attrs["answers_without_group"]``).
+        A categorical keeps its order of categories (empty ones dropped);
+        other groups are sorted.
+    alpha, method, check_scale
+        As in :func:`nps_ci`.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: ``answers``, ``estimate``, ``ci_low``, ``ci_high``.
+    """
+    scores = pd.Series(scores).reset_index(drop=True)
+    groups = pd.Series(groups).reset_index(drop=True)
+    if len(scores) != len(groups):
+        raise ValueError(f"groups: one group per answer needed, got {len(groups)} groups for {len(scores)} answers")
+    known = groups.notna()
+    rows = {}
+    for name, answers in scores[known].groupby(groups[known], observed=True, sort=True):
+        interval = nps_ci(answers, alpha=alpha, method=method, check_scale=check_scale)
+        rows[name] = {"answers": len(answers), "estimate": interval.estimate,
+                      "ci_low": interval.ci_low, "ci_high": interval.ci_high}
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=["answers", "estimate", "ci_low", "ci_high"])
+    out.index.name = groups.name
+    out.attrs["answers_without_group"] = int((~known).sum())
+    return out
+
+
 def nps_sample_size(margin_points: float, promoter_share: float | None = None,
                     detractor_share: float | None = None, alpha: float = 0.05,
                     method: str = "adjusted_wald") -> int:

@@ -17,7 +17,8 @@ Three parts:
    :class:`SegmentPopularityRecommender` (what is popular in the customer's
    own segment).
 3. **Offline evaluation**: :func:`temporal_split` (train before a date, test
-   after, so nothing from the future leaks into the model) and the ranking
+   after, so nothing from the future leaks into the model; by default the
+   last six months are the test, :func:`default_cutoff`) and the ranking
    metrics :func:`precision_at_k`, :func:`recall_at_k`, :func:`map_at_k`,
    :func:`ndcg_at_k` and :func:`catalog_coverage`, defined as in
    microsoft/recommenders' ``python_evaluation`` module.
@@ -57,11 +58,11 @@ from helpers.recommend.baskets import basket_rules, exclude_returns, frequent_it
 from helpers.recommend.evaluation import (catalog_coverage, map_at_k, ndcg_at_k, precision_at_k, ranking_metrics,
                                           recall_at_k)
 from helpers.recommend.models import ItemKNNRecommender, PopularityRecommender, SegmentPopularityRecommender
-from helpers.recommend.splitting import TemporalSplit, temporal_split, user_items
+from helpers.recommend.splitting import TemporalSplit, default_cutoff, temporal_split, user_items
 
 __all__ = [
     "pair_rules", "frequent_itemsets", "basket_rules", "exclude_returns",
-    "TemporalSplit", "temporal_split", "user_items",
+    "TemporalSplit", "default_cutoff", "temporal_split", "user_items",
     "PopularityRecommender", "ItemKNNRecommender", "SegmentPopularityRecommender",
     "precision_at_k", "recall_at_k", "map_at_k", "ndcg_at_k", "catalog_coverage", "ranking_metrics",
 ]

@@ -110,7 +110,9 @@ def pair_rules(baskets, order_col: str = columns.ORDER, product_col: str = colum
         ``consequent``, ``count``, ``antecedent_support``,
         ``consequent_support``, ``support``, ``confidence``, ``lift``,
         ``leverage``, ``conviction`` (inf when confidence is 1), sorted by
-        lift, then support (descending), then the ids.
+        lift, then confidence (so of a pair's two directions, which share
+        their lift, the stronger rule comes first), then support
+        (descending), then the ids.
         ``attrs["n_baskets"]`` and ``attrs["return_lines_excluded"]``.
     """
     x, _, items, n_returns = _basket_matrix(baskets, order_col, product_col, quantity_col, amount_col)
@@ -122,16 +124,17 @@ def pair_rules(baskets, order_col: str = columns.ORDER, product_col: str = colum
     support = cnt / n
     sa, sc = item_support[a], item_support[c]
     confidence = support / sa
+    lift = support / (sa * sc)  # symmetric: both directions of a pair get exactly the same lift
     with np.errstate(divide="ignore"):
         conviction = np.where(confidence < 1, (1 - sc) / np.where(confidence < 1, 1 - confidence, 1), np.inf)
     out = pd.DataFrame({
         "antecedent": np.asarray(items)[a], "consequent": np.asarray(items)[c], "count": cnt,
         "antecedent_support": sa, "consequent_support": sc, "support": support,
-        "confidence": confidence, "lift": confidence / sc, "leverage": support - sa * sc,
+        "confidence": confidence, "lift": lift, "leverage": support - sa * sc,
         "conviction": conviction,
     })
-    out = out.sort_values(["lift", "support", "antecedent", "consequent"],
-                          ascending=[False, False, True, True], ignore_index=True)
+    out = out.sort_values(["lift", "confidence", "support", "antecedent", "consequent"],
+                          ascending=[False, False, False, True, True], ignore_index=True)
     out.attrs["n_baskets"] = n
     out.attrs["return_lines_excluded"] = n_returns
     return out
@@ -202,7 +205,8 @@ def basket_rules(baskets, min_support: float, order_col: str = columns.ORDER, pr
     if len(found) == 0:
         rules = pd.DataFrame(columns=cols)
     else:
-        # ask only for the metrics we return (mlxtend's 'certainty' divides by zero when a consequent is in every basket)
+        # ask only for the metrics we return (mlxtend's 'certainty' divides by zero when a consequent is in
+        # every basket)
         wanted = ["antecedent support", "consequent support", "support", "confidence", "lift", "leverage", "conviction"]
         rules = association_rules(found, num_itemsets=n, metric=metric, min_threshold=min_threshold,
                                   return_metrics=wanted)

@@ -22,7 +22,8 @@ def _to_series(obj, name: str) -> pd.Series:
         return obj
     if isinstance(obj, dict):
         return pd.Series(obj, dtype="object") if obj else pd.Series(dtype="object")
-    raise ValueError(f"{name} must be a dict or a pandas Series mapping each user to a list of items, got {type(obj).__name__}")
+    raise ValueError(f"{name} must be a dict or a pandas Series mapping each user to a list of items, "
+                     f"got {type(obj).__name__}")
 
 
 def _long(obj, name: str) -> tuple[pd.DataFrame, pd.Series]:

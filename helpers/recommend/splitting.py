@@ -27,8 +27,20 @@ class TemporalSplit:
         return iter((self.train, self.test))
 
 
-def temporal_split(interactions: pd.DataFrame, cutoff, timestamp_col: str = columns.TIMESTAMP,
-                   test_end=None) -> TemporalSplit:
+def default_cutoff(observation_end, test_months: int = 6) -> pd.Timestamp:
+    """The first day of the last ``test_months`` months up to ``observation_end`` (a date or a string).
+
+    ``31.12.2025`` and 6 months give ``2025-07-01``: the test period is the
+    last half-year of the data, training everything before it.
+    """
+    if isinstance(test_months, bool) or int(test_months) != test_months or test_months < 1:
+        raise ValueError(f"test_months must be a positive whole number of months, got {test_months!r}")
+    end = as_timestamp(observation_end, "observation_end").normalize()
+    return end + pd.Timedelta(days=1) - pd.DateOffset(months=int(test_months))
+
+
+def temporal_split(interactions: pd.DataFrame, cutoff=None, timestamp_col: str = columns.TIMESTAMP,
+                   test_end=None, test_months: int = 6) -> TemporalSplit:
     """Split interactions in time: train before ``cutoff``, test from ``cutoff`` on.
 
     A time-based split is the honest offline test of a recommender: the
@@ -43,11 +55,15 @@ def temporal_split(interactions: pd.DataFrame, cutoff, timestamp_col: str = colu
         ``timestamp_col``; a column still held as text is refused (read the
         table with :func:`helpers.data.read_table`, which reads ISO and
         ``31.12.2025`` dates).
-    cutoff : date or str
+    cutoff : date or str, optional
         First moment of the test period (``"2025-07-01"`` or ``"01.07.2025"``);
-        must lie after the first and not after the last interaction.
+        must lie after the first and not after the last interaction. ``None``:
+        the last ``test_months`` months of the data, ending on the day of the
+        last interaction (:func:`default_cutoff`).
     test_end : date or str, optional
         End (exclusive) of the test period; default: all data from the cutoff.
+    test_months : int
+        Length of the test period when ``cutoff`` is ``None`` (months).
 
     Returns
     -------
@@ -58,8 +74,8 @@ def temporal_split(interactions: pd.DataFrame, cutoff, timestamp_col: str = colu
     if len(interactions) == 0:
         raise ValueError("interactions: empty table")
     t = require_dates(interactions, timestamp_col, "interactions")
-    cutoff = as_timestamp(cutoff, "cutoff")
     first, last = t.min(), t.max()
+    cutoff = default_cutoff(last, test_months) if cutoff is None else as_timestamp(cutoff, "cutoff")
     if not first < cutoff <= last:
         raise ValueError(
             f"cutoff {cutoff.date()} is outside the data: {timestamp_col!r} runs from {first} to {last}; "
