@@ -405,13 +405,23 @@ def _value(text: str):
 
 
 def _declared(path: Path) -> set[str]:
-    import papermill as pm
+    """Names assigned in the notebook's ``parameters`` cell (read with ``ast``: papermill's own
+    inspection drops a line whose comment holds an ``=``)."""
+    import nbformat
 
-    logging.getLogger("papermill").setLevel(logging.ERROR)
-    try:
-        return set(pm.inspect_notebook(str(path)))
-    except Exception:
-        return set()
+    nb = nbformat.read(path, as_version=4)
+    names: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                return set()
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
 
 
 def _excluded(path: Path) -> bool:
