@@ -187,7 +187,8 @@ def campaign_table(plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def measure_members(cfg: Settings, members: pd.DataFrame, plan: pd.DataFrame, sales: pd.DataFrame,
-                    persons: pd.DataFrame, customer_ids: np.ndarray, value_sales: pd.DataFrame | None = None) -> pd.DataFrame:
+                    persons: pd.DataFrame, customer_ids: np.ndarray,
+                    value_sales: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each member's outcome in the response window (returns excluded) and true effect in euros.
 
     ``revenue`` and ``margin`` are the euros of the member's purchase lines
@@ -207,7 +208,8 @@ def measure_members(cfg: Settings, members: pd.DataFrame, plan: pd.DataFrame, sa
     members["margin"] = agg["margin"].reindex(members.index, fill_value=0.0).round(2)
     members["converted"] = members.index.isin(agg.index).astype(int)
     value_sales = sales if value_sales is None else value_sales
-    organic_orders = value_sales[value_sales["source"] == "organic"].groupby("ev").agg(person=("person", "first"), amount=("amount", "sum"))
+    organic_orders = value_sales[value_sales["source"] == "organic"].groupby("ev").agg(
+        person=("person", "first"), amount=("amount", "sum"))
     value = organic_orders.groupby("person")["amount"].mean().reindex(range(len(persons)))
     value = value.fillna(pd.Series(persons["spend_level"].to_numpy())).to_numpy()
     v = value[members["person"].to_numpy()]
@@ -220,5 +222,6 @@ def campaign_truth(members: pd.DataFrame) -> pd.DataFrame:
     """The answer key per campaign: members, mean true effect (chance and euros), share of sleeping dogs."""
     return members.groupby("campaign_id").agg(
         members=("customer_id", "size"), true_effect=("true_effect", "mean"),
-        true_effect_revenue=("true_effect_revenue", "mean"), share_sleeping_dogs=("true_effect", lambda s: (s < 0).mean()),
+        true_effect_revenue=("true_effect_revenue", "mean"),
+        share_sleeping_dogs=("true_effect", lambda s: (s < 0).mean()),
     ).reset_index()

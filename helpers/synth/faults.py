@@ -112,10 +112,12 @@ def _duplicates(cfg: Settings, rng: np.random.Generator, customers: pd.DataFrame
     sales = orders[(orders["quantity"] > 0) & orders["channel"].isin(["web", "app"]) & orders["origin"].eq("early")]
     firsts = orders.groupby("customer_id")["timestamp"].min()
     for k, (_, row) in enumerate(customers.loc[dup_src].iterrows()):
-        own = sales[(sales["customer_id"] == row["customer_id"]) & (sales["timestamp"] > firsts[row["customer_id"]] + pd.Timedelta(days=1))]
+        after_first = sales["timestamp"] > firsts[row["customer_id"]] + pd.Timedelta(days=1)
+        own = sales[(sales["customer_id"] == row["customer_id"]) & after_first]
         if len(own):
             start = own["timestamp"].iloc[len(own) // 2]
-            moved = (orders["customer_id"] == row["customer_id"]) & (orders["timestamp"] >= start) & orders["channel"].isin(["web", "app"])
+            moved = ((orders["customer_id"] == row["customer_id"]) & (orders["timestamp"] >= start)
+                     & orders["channel"].isin(["web", "app"]))
             orders.loc[moved, "customer_id"] = dups["customer_id"].iloc[k]
             dups.iloc[k, dups.columns.get_loc("signup_date")] = start.normalize()
         else:

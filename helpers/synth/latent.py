@@ -40,7 +40,8 @@ SEGMENTS = [
     Segment("family_regulars", "Families who shop often for kitchen, kids and food; stores and the app; suburbs",
             0.22, 0.16, 0.05, 48, (0.60, 0.12, 0.28), (1.0, 2.5, 0.4, 0.6, 0.4, 0.4, 3.0, 2.0), 0.20, False,
             0.03, (0.02, 0.18, 0.45, 0.25, 0.07, 0.03), (0.15, 0.70, 0.15), FLAT, 0.3),
-    Segment("premium_home", "Design-minded buyers of decor, lighting and textiles; few but large orders; web and store; cities",
+    Segment("premium_home",
+            "Design-minded buyers of decor, lighting and textiles; few but large orders; web and store; cities",
             0.12, 0.06, 0.05, 165, (0.50, 0.47, 0.03), (2.5, 0.6, 3.0, 3.5, 0.3, 0.2, 0.2, 0.4), 0.04, False,
             0.04, (0.01, 0.10, 0.22, 0.32, 0.25, 0.10), (0.75, 0.22, 0.03), FLAT, 0.4),
     Segment("deal_hunters", "Buy mostly on promotion, often online, return a lot; margin is thin or negative",
@@ -53,7 +54,8 @@ SEGMENTS = [
     Segment("young_urban_app", "Young city dwellers who buy small things often in the app",
             0.18, 0.13, 0.09, 27, (0.12, 0.13, 0.75), (0.6, 1.5, 0.6, 2.0, 0.2, 0.3, 0.2, 2.5), 0.30, False,
             0.08, (0.40, 0.45, 0.10, 0.03, 0.01, 0.01), (0.80, 0.17, 0.03), FLAT, 0.0),
-    Segment("occasional_gifters", "Older customers who come a few times, mostly for gifts at Christmas, and often not again",
+    Segment("occasional_gifters",
+            "Older customers who come a few times, mostly for gifts at Christmas, and often not again",
             0.14, 0.025, 0.25, 60, (0.82, 0.15, 0.03), (0.8, 0.6, 0.4, 0.8, 0.2, 0.2, 0.4, 4.0), 0.10, False,
             0.02, (0.01, 0.03, 0.06, 0.15, 0.35, 0.40), (0.30, 0.40, 0.30),
             (0.7, 0.6, 0.7, 0.8, 0.8, 0.8, 0.7, 0.7, 0.8, 0.9, 1.4, 3.2), 0.1),
@@ -61,7 +63,8 @@ SEGMENTS = [
 
 #: Weight of each driver rating (1-5) in the latent satisfaction behind the NPS
 #: survey (the answer key ``truth/survey_drivers.csv``).
-SURVEY_DRIVERS = {"rating_range": 0.9, "rating_staff": 0.7, "rating_delivery": 0.5, "rating_price": 0.35, "rating_app": 0.1}
+SURVEY_DRIVERS = {"rating_range": 0.9, "rating_staff": 0.7, "rating_delivery": 0.5, "rating_price": 0.35,
+                  "rating_app": 0.1}
 
 
 def seasonality(seg: Segment) -> np.ndarray:

@@ -107,7 +107,8 @@ def _simulate_seasons(rng: np.random.Generator, holders: pd.DataFrame, kind: np.
         renewed = (rng.random(idx.size) >= churn).astype(int)
         per_visit = np.array([HOLDER_TYPES[names[k]][5:8] for k in kind[idx]], dtype=float)
         spend = np.round(visits[:, None] * per_visit * rng.gamma(8, 1 / 8, per_visit.shape), 2)
-        price = PASS_PRICE_ADULT * holders["adults"].to_numpy()[idx] + PASS_PRICE_CHILD * holders["children"].to_numpy()[idx]
+        price = (PASS_PRICE_ADULT * holders["adults"].to_numpy()[idx]
+                 + PASS_PRICE_CHILD * holders["children"].to_numpy()[idx])
         seasons.append(pd.DataFrame({"holder": idx, "season": season, "visits": visits, "spend_food": spend[:, 0],
                                      "spend_rides": spend[:, 1], "spend_shows": spend[:, 2], "pass_price": price,
                                      "renewed": renewed}))

@@ -138,7 +138,8 @@ def _postal_codes(rng: np.random.Generator, area: np.ndarray, postal: pd.DataFra
     for a_type in AREA_TYPES:
         ref = postal[postal["area_type"] == a_type]
         mask = area == a_type
-        codes[mask] = rng.choice(ref["postal_code"].to_numpy(), size=mask.sum(), p=(ref["w"] / ref["w"].sum()).to_numpy())
+        codes[mask] = rng.choice(ref["postal_code"].to_numpy(), size=mask.sum(),
+                                 p=(ref["w"] / ref["w"].sum()).to_numpy())
     return codes
 
 
@@ -155,7 +156,8 @@ def add_consents(cfg: Settings, rng: np.random.Generator, persons: pd.DataFrame,
     last = rng.choice(LAST_NAMES, n)
     persons["name"] = np.char.add(np.char.add(first.astype(str), " "), last.astype(str))
     ascii_ = str.maketrans("äöå", "aoa")
-    local = pd.Series(np.char.add(np.char.add(first.astype(str), "."), last.astype(str))).str.lower().str.translate(ascii_)
+    local = pd.Series(np.char.add(np.char.add(first.astype(str), "."), last.astype(str)))
+    local = local.str.lower().str.translate(ascii_)
     email = local + (np.arange(n) + first_number).astype(str) + "@example.fi"
     has_email = rng.random(n) > 0.07
     persons["email"] = email.where(has_email, None)

@@ -94,7 +94,8 @@ def simulate_purchase_days(cfg: Settings, rng: np.random.Generator, persons: pd.
     lifetime_purchases = rng.geometric(persons["dropout_p"].to_numpy())  # dies after this repeat purchase
     ev = ev[ev["rank"] <= lifetime_purchases[ev["person"].to_numpy()]]
     first_time = rng.random(len(persons)) * 0.98  # time of day of the first purchase
-    first = pd.DataFrame({"person": np.arange(len(persons)), "t": persons["signup_day"].to_numpy() + first_time, "rank": 0})
+    first = pd.DataFrame({"person": np.arange(len(persons)), "t": persons["signup_day"].to_numpy() + first_time,
+                          "rank": 0})
     ev = pd.concat([first, ev], ignore_index=True).sort_values(["person", "t"], kind="stable", ignore_index=True)
     ev["source"] = "organic"
     persons["lifetime_purchases"] = lifetime_purchases
@@ -259,7 +260,8 @@ def number_orders(cfg: Settings, lines: pd.DataFrame, customer_ids: np.ndarray) 
     :mod:`helpers.synth.automation`) keep their place among the lines but get
     no order id (``-``), so the other orders are numbered as if they never existed.
     """
-    heads = lines.drop_duplicates("ev")[["ev", "timestamp", "person"]].sort_values(["timestamp", "person", "ev"], kind="stable")
+    heads = lines.drop_duplicates("ev")[["ev", "timestamp", "person"]].sort_values(["timestamp", "person", "ev"],
+                                                                                   kind="stable")
     place = pd.Series(np.arange(len(heads)), index=heads["ev"].to_numpy())
     lines = lines.assign(_place=lines["ev"].map(place)).sort_values(["_place", "product_id"], kind="stable",
                                                                     ignore_index=True)
