@@ -189,6 +189,35 @@ def test_the_winback_pays_only_where_customers_are_alive_and_would_not_buy_anywa
     assert by_type["estimate"].iloc[-1] > by_type["estimate"].iloc[0]  # alive for sure beats probably gone
 
 
+def test_firing_summaries_see_only_the_purchases_before_each_firing(orders, sample):
+    members = sample.tables["automation_members"].iloc[:300]
+    summaries = churn.firing_summaries(orders, members)
+    assert summaries.attrs["firings_without_history"] == 0 and summaries.index.equals(members.index)
+    one = members.iloc[0]
+    before = orders[(orders["customer_id"] == one["customer_id"]) & (orders["amount"] > 0)
+                    & (orders["timestamp"] < one["fire_date"])]
+    days = before["timestamp"].dt.normalize()
+    assert summaries.iloc[0]["frequency"] == days.nunique() - 1
+    # T runs to the day before the firing, in weeks
+    assert summaries.iloc[0]["T"] == pytest.approx((one["fire_date"] - pd.Timedelta(days=1) - days.min()).days / 7)
+    # the rule fires after 120 days of silence: the last purchase is 120 days before the fire date
+    silence = (summaries["T"] - summaries["recency"]) * 7 + 1
+    assert (silence.round(6) == 120).mean() > 0.95  # all but the planted duplicates' moved orders
+
+
+def test_rule_from_measurement_takes_the_overall_or_the_pooled_effect_net_of_the_message(sample):
+    measured = churn.measure_automation(sample.tables["automation_members"])
+    kwargs = dict(name="win-back", when="silence", who="all", what="voucher", how="email", holdout_share=0.2,
+                  cost_per_message=0.05, firings=10.0)
+    overall = churn.rule_from_measurement(measured, "A01", **kwargs)
+    pooled = churn.rule_from_measurement(measured, "A01", which="pooled", **kwargs)
+    margin = measured.overall.set_index("outcome").loc["margin"]
+    assert overall.effect == pytest.approx(margin["estimate"] - 0.05)
+    assert pooled.effect == pytest.approx(measured.pooled.set_index("outcome").loc["margin", "estimate"] - 0.05)
+    with pytest.raises(ValueError, match="no overall 'margin' for rule 'A99'"):
+        churn.rule_from_measurement(measured, "A99", **kwargs)
+
+
 def test_rule_table_and_the_cost_of_waiting():
     rule = churn.AutomationRule(name="win-back", when="120 days of silence", who="P(alive) 0.3-0.8, e-mail consent",
                                 what="-10 % for 60 days", how="email", holdout_share=0.2, measure="margin",

@@ -31,10 +31,12 @@ stated in every docstring, results as DataFrames or frozen dataclasses with
 ``estimate``, ``std_error``, ``ci_low``, ``ci_high``, ``alpha``.
 """
 
-from helpers.churn.automation import (AutomationMeasurement, AutomationRule, do_nothing, firings_per_week,
-                                      measure_automation, rule_from_measurement, rule_table, uplift_by_band)
+from helpers.churn.automation import (AutomationMeasurement, AutomationRule, do_nothing, firing_summaries,
+                                      firings_per_week, measure_automation, rule_from_measurement, rule_table,
+                                      uplift_by_band)
 from helpers.churn.equity import EquityBridge, customer_equity, equity_bridge, equity_bridge_between
-from helpers.churn.methods import (BGNBD, BOOSTED, LOGISTIC, RULE, ChurnComparison, bgnbd_churn, calibration_table,
+from helpers.churn.methods import (BGNBD, BOOSTED, LOGISTIC, RULE, ChurnComparison, bgnbd_churn, bgnbd_summary,
+                                   calibration_table,
                                    churn_classifiers, classifier_churn, compare_churn_methods,
                                    compare_methods_out_of_time, fit_classifiers, recency_rule, top_decile_lift)
 from helpers.churn.split import ChurnSplit, churn_features, churn_split
@@ -44,13 +46,14 @@ from helpers.churn.value import action_summary, value_at_risk
 
 __all__ = [
     "ChurnSplit", "churn_features", "churn_split",
-    "RULE", "BGNBD", "LOGISTIC", "BOOSTED", "ChurnComparison", "recency_rule", "bgnbd_churn", "churn_classifiers",
+    "RULE", "BGNBD", "LOGISTIC", "BOOSTED", "ChurnComparison", "recency_rule", "bgnbd_summary", "bgnbd_churn",
+    "churn_classifiers",
     "fit_classifiers", "classifier_churn", "top_decile_lift", "calibration_table", "compare_churn_methods",
     "compare_methods_out_of_time",
     "customer_durations", "contract_durations", "kaplan_meier", "survival_at", "logrank_test",
     "value_at_risk", "action_summary",
     "Bend", "trigger_curve", "find_bend",
     "AutomationMeasurement", "AutomationRule", "measure_automation", "firings_per_week", "do_nothing", "rule_table",
-    "rule_from_measurement", "uplift_by_band",
+    "rule_from_measurement", "uplift_by_band", "firing_summaries",
     "EquityBridge", "equity_bridge", "customer_equity", "equity_bridge_between",
 ]

@@ -24,7 +24,8 @@ import pandas as pd
 
 from helpers import columns, experiments
 from helpers._checks import examples, require_columns, require_dates
-from helpers.churn._common import check_share
+from helpers.churn._common import check_share, purchases
+from helpers.clv.summaries import DAYS_PER_UNIT, check_time_unit
 
 #: Columns of the automation tables (to move into :mod:`helpers.columns` with the data contract).
 AUTOMATION, FIRE_DATE, PURCHASES = "automation_id", "fire_date", "purchases"
@@ -167,18 +168,28 @@ def rule_table(rules) -> pd.DataFrame:
 
 def rule_from_measurement(measurement: AutomationMeasurement, rule: str, *, name: str, when: str, who: str, what: str,
                           how: str, holdout_share: float, cost_per_message: float, firings: float,
-                          outcome: str = columns.MARGIN) -> AutomationRule:
-    """An :class:`AutomationRule` whose effect is the pooled ``outcome`` per firing minus the message's cost."""
-    pooled = measurement.pooled
-    row = pooled[(pooled["outcome"] == outcome) & (pooled[AUTOMATION] == rule)]
+                          outcome: str = columns.MARGIN, which: str = "overall") -> AutomationRule:
+    """An :class:`AutomationRule` whose effect is the measured ``outcome`` per firing minus the message's cost.
+
+    ``which="overall"`` takes the comparison over all firings (each firing
+    weighs the same: the right average for euros per week); ``"pooled"`` the
+    runs' pooled effect (each run weighs by its precision, and with random
+    effects the runs count more equally).
+    """
+    if which not in ("overall", "pooled"):
+        raise ValueError(f"which must be 'overall' or 'pooled', got {which!r}")
+    table = measurement.overall if which == "overall" else measurement.pooled
+    row = table[(table["outcome"] == outcome) & (table[AUTOMATION] == rule)]
     if row.empty:
-        raise ValueError(f"rule_from_measurement: no pooled {outcome!r} for rule {rule!r}; the measurement has "
-                         f"{examples(pooled[AUTOMATION])}")
+        raise ValueError(f"rule_from_measurement: no {which} {outcome!r} for rule {rule!r}; the measurement has "
+                         f"{examples(table[AUTOMATION])}")
     r = row.iloc[0]
+    measure = (f"{outcome} per firing against the holdout" if which == "overall"
+               else f"{outcome} per firing against the holdout, pooled over {measurement.period} runs")
     return AutomationRule(name=name, when=when, who=who, what=what, how=how, holdout_share=holdout_share,
-                          measure=f"{outcome} per firing against the holdout, pooled over {measurement.period} runs",
-                          effect=float(r["estimate"] - cost_per_message), ci_low=float(r["ci_low"] - cost_per_message),
-                          ci_high=float(r["ci_high"] - cost_per_message), firings_per_week=float(firings))
+                          measure=measure, effect=float(r["estimate"] - cost_per_message),
+                          ci_low=float(r["ci_low"] - cost_per_message), ci_high=float(r["ci_high"] - cost_per_message),
+                          firings_per_week=float(firings))
 
 
 def uplift_by_band(members: pd.DataFrame, score: pd.Series, *, bands=(0, 0.3, 0.8, 1.0),
@@ -190,12 +201,50 @@ def uplift_by_band(members: pd.DataFrame, score: pd.Series, *, bands=(0, 0.3, 0.
     firings within a band are still randomised, so each band's difference is
     the effect for that kind of customer: where the rule pays and where it
     should do nothing. Returns :func:`helpers.experiments.compare_by`'s table,
-    one row per band (``outcome_col`` compared as a rate when it is one of ``rates``).
+    one row per band (``"0.3-0.8"``: above 0.3 up to 0.8; the first band
+    includes its lower edge), ``outcome_col`` compared as a rate when it is one of ``rates``.
     """
     require_columns(members, [group_col, outcome_col], "members")
     if not score.index.equals(members.index):
         raise ValueError("uplift_by_band: score must be indexed like members (one value per firing)")
-    band = pd.cut(score, bins=np.asarray(bands, dtype=float), include_lowest=True).astype(str)
+    edges = np.asarray(bands, dtype=float)
+    labels = [f"{lo:g}-{hi:g}" for lo, hi in zip(edges[:-1], edges[1:])]
+    band = pd.cut(score, bins=edges, labels=labels, include_lowest=True).astype(str)
     kind = "proportion" if outcome_col in rates else "mean"
     return experiments.compare_by(members.assign(band=band.to_numpy()), campaign_col="band", outcome_col=outcome_col,
                                   group_col=group_col, kind=kind, alpha=alpha)
+
+
+def firing_summaries(orders: pd.DataFrame, members: pd.DataFrame, *, time_unit: str = "W",
+                     customer_col: str = columns.CUSTOMER, timestamp_col: str = columns.TIMESTAMP,
+                     amount_col: str = columns.AMOUNT, fire_date_col: str = FIRE_DATE) -> pd.DataFrame:
+    """Each firing's customer summary as the rule saw it: the purchases before the fire date only.
+
+    The BG/NBD summary (``frequency``, ``recency``, ``T`` in ``time_unit``;
+    Fader, Hardie & Lee 2005) of the firing's customer with the day before
+    the fire date as the observation end, so a fitted
+    :class:`helpers.clv.BetaGeoModel` gives each firing's P(alive) when the
+    message went out -- a score the rule could have used to pick whom to message.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``members``; a firing whose customer has no purchase
+        before it is left out and counted in ``attrs["firings_without_history"]``.
+    """
+    unit = check_time_unit(time_unit)
+    require_columns(members, [customer_col, fire_date_col], "members")
+    fire = require_dates(members, fire_date_col, "members").dt.normalize()
+    days = purchases(orders, None, customer_col, timestamp_col, amount_col).days
+    m = pd.DataFrame({"firing": members.index, "customer": members[customer_col].to_numpy(),
+                      "fire": fire.to_numpy()}).merge(days[["customer", "day"]], on="customer")
+    m = m[m["day"] < m["fire"]]
+    by = m.groupby("firing")
+    first, last = by["day"].min(), by["day"].max()
+    end = by["fire"].first() - pd.Timedelta(days=1)
+    out = pd.DataFrame({"frequency": by.size() - 1, "recency": (last - first).dt.days / unit,
+                        "T": (end - first).dt.days / unit}).reindex(members.index).dropna()
+    out["frequency"] = out["frequency"].astype(np.int64)
+    out.attrs.update(time_unit=time_unit, firings_without_history=int(len(members) - len(out)),
+                     days_per_unit=DAYS_PER_UNIT[time_unit])
+    return out

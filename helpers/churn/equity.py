@@ -62,7 +62,8 @@ def _cents(values: pd.Series, name: str) -> pd.Series:
         raise ValueError(f"{name}: every customer's value must be a finite number of euros; {int(bad.sum())} are "
                          f"not, e.g. customers {examples(values.index[bad])}")
     if values.index.has_duplicates:
-        raise ValueError(f"{name}: customer ids must be unique; e.g. {examples(values.index[values.index.duplicated()])}")
+        repeated = values.index[values.index.duplicated()]
+        raise ValueError(f"{name}: customer ids must be unique; {len(repeated)} repeat, e.g. {examples(repeated)}")
     return pd.Series(np.rint(v.to_numpy(dtype=float) * 100).astype(np.int64), index=values.index)
 
 
@@ -126,8 +127,8 @@ def customer_equity(orders: pd.DataFrame, observation_end, *, months: int = 12, 
     Fits the BG/NBD and Gamma-Gamma models (weeks) on the sale lines up to
     ``observation_end`` (later rows left out and counted in
     ``attrs["rows_after_observation_end"]``) and values every customer with
-    :func:`helpers.clv.customer_lifetime_value`. ``attrs`` also holds the
-    fitted ``models`` and the ``summary``.
+    :func:`helpers.clv.customer_lifetime_value` (``attrs`` also holds the
+    BG/NBD and Gamma-Gamma parameters, ``bgnbd_params`` and ``gamma_gamma_params``).
     """
     end = as_timestamp(observation_end, "observation_end")
     sales = orders.loc[pd.to_numeric(orders[amount_col], errors="coerce") > 0]
@@ -136,7 +137,7 @@ def customer_equity(orders: pd.DataFrame, observation_end, *, months: int = 12, 
     gg = clv.GammaGammaModel().fit(summary)
     value = clv.customer_lifetime_value(bg, gg, summary, months=months, monthly_discount_rate=monthly_discount_rate,
                                         margin=margin)
-    value.attrs.update(models=(bg, gg), summary=summary,
+    value.attrs.update(bgnbd_params=dict(bg.params_), gamma_gamma_params=dict(gg.params_),
                        rows_after_observation_end=summary.attrs["rows_after_observation_end"])
     return value
 

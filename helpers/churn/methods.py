@@ -47,40 +47,49 @@ def recency_rule(split: ChurnSplit) -> pd.Series:
     return split.features["recency_days"].astype(float).rename(RULE)
 
 
+def bgnbd_summary(orders: pd.DataFrame, split: ChurnSplit, *, customer_col: str = columns.CUSTOMER,
+                  timestamp_col: str = columns.TIMESTAMP, amount_col: str = columns.AMOUNT) -> pd.DataFrame:
+    """The BG/NBD summary (weeks) of the split's customers at its cut-off, from the sale lines only.
+
+    Returns are not purchases. Rows after the cut-off are left out and counted
+    (``attrs["rows_after_observation_end"]``, :func:`helpers.clv.rfm_summary`).
+    """
+    sales = orders.loc[pd.to_numeric(orders[amount_col], errors="coerce") > 0]
+    summary = clv.rfm_summary(sales, customer_col, timestamp_col, amount_col, observation_end=split.cutoff,
+                              time_unit="W")
+    out = summary.reindex(split.features.index)
+    if out["frequency"].isna().any():
+        lost = out.index[out["frequency"].isna()]
+        raise ValueError(f"bgnbd_churn: {len(lost)} customers of the split have no sale line in orders, "
+                         f"e.g. {examples(lost)}: pass the orders the split was made from")
+    out.attrs.update(summary.attrs)
+    return out
+
+
 def bgnbd_churn(orders: pd.DataFrame, split: ChurnSplit, *, customer_col: str = columns.CUSTOMER,
                 timestamp_col: str = columns.TIMESTAMP, amount_col: str = columns.AMOUNT,
                 model: clv.BetaGeoModel | None = None) -> pd.DataFrame:
     """BG/NBD P(alive) at the cut-off and the chance of no purchase in the split's horizon.
 
     Fits :class:`helpers.clv.BetaGeoModel` (weeks) on the purchases up to
-    ``split.cutoff`` (sale lines only: returns are not purchases), unless a
-    fitted ``model`` is given.
+    ``split.cutoff`` (:func:`bgnbd_summary`), unless a fitted ``model`` is given.
 
     Returns
     -------
     DataFrame
         Indexed like ``split.features``: ``p_alive`` and ``p_no_purchase``
-        (0-1; the chance of no purchase day in the ``horizon_days`` after the
-        cut-off). ``attrs["model"]`` holds the fitted model.
+        (0-1; the chance of no purchase day in the ``horizon_days`` after the cut-off).
     """
-    sales = orders.loc[pd.to_numeric(orders[amount_col], errors="coerce") > 0]
-    summary = clv.rfm_summary(sales, customer_col, timestamp_col, amount_col, observation_end=split.cutoff,
-                              time_unit="W")
-    summary = summary.reindex(split.features.index)
-    if summary["frequency"].isna().any():
-        lost = summary.index[summary["frequency"].isna()]
-        raise ValueError(f"bgnbd_churn: {len(lost)} customers of the split have no sale line in orders, "
-                         f"e.g. {examples(lost)}: pass the orders the split was made from")
+    summary = bgnbd_summary(orders, split, customer_col=customer_col, timestamp_col=timestamp_col,
+                            amount_col=amount_col)
     model = model if model is not None else clv.BetaGeoModel().fit(summary)
     p_alive = model.p_alive(summary).to_numpy()
     r, alpha = model.params_["r"], model.params_["alpha"]
     t = split.horizon_days / 7
     x, T = summary["frequency"].to_numpy(), summary["T"].to_numpy()
     quiet_if_alive = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
-    out = pd.DataFrame({"p_alive": p_alive, "p_no_purchase": 1 - p_alive + p_alive * quiet_if_alive},
-                       index=split.features.index)
-    out.attrs["model"] = model
-    return out
+    return pd.DataFrame({"p_alive": p_alive, "p_no_purchase": 1 - p_alive + p_alive * quiet_if_alive},
+                        index=split.features.index)
 
 
 def churn_classifiers(seed: int = 0) -> dict:
@@ -219,8 +228,8 @@ def compare_methods_out_of_time(orders: pd.DataFrame, train_cutoff, test_cutoff,
                          f"after the test cut-off {test.cutoff.date()}: it would use the test period; choose a "
                          f"train_cutoff on or before {(test.cutoff - pd.Timedelta(days=horizon_days)).date()}")
     models = fit_classifiers(train, seed)
-    bg = bgnbd_churn(orders, test, **cols)
+    bgnbd = clv.BetaGeoModel().fit(bgnbd_summary(orders, test, **cols))
+    bg = bgnbd_churn(orders, test, model=bgnbd, **cols)
     scores = pd.concat([recency_rule(test), bg["p_no_purchase"].rename(BGNBD), classifier_churn(models, test)],
                        axis=1)
-    return ChurnComparison(scores, compare_churn_methods(scores, test.left), {**models, BGNBD: bg.attrs["model"]},
-                           train, test)
+    return ChurnComparison(scores, compare_churn_methods(scores, test.left), {**models, BGNBD: bgnbd}, train, test)

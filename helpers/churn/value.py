@@ -55,8 +55,9 @@ def value_at_risk(transaction_model, spend_model, summary: pd.DataFrame, *, mont
         (``1 - p_alive``), ``expected_value`` with ``ci_low`` and ``ci_high``
         (euros over ``months``), ``value_if_alive``, ``value_at_risk`` with
         ``risk_ci_low`` and ``risk_ci_high`` (euros; the interval takes the
-        fitted P(alive) as known), and ``action``. ``attrs["interval"]`` is the
-        :class:`~helpers.clv.value_interval.ValueInterval` (totals included).
+        fitted P(alive) as known), and ``action``. ``attrs["equity"]`` holds
+        the total's ``estimate``, ``std_error``, ``ci_low``, ``ci_high``,
+        ``alpha`` and ``n_draws`` (the customer equity with its interval).
     """
     check_share(lost_below, "lost_below")
     check_share(stays_from, "stays_from")
@@ -78,7 +79,9 @@ def value_at_risk(transaction_model, spend_model, summary: pd.DataFrame, *, mont
     out["risk_ci_high"] = out["ci_high"] / staying * leaving
     out["action"] = np.where(p_alive < lost_below, LOST_CAUSE, np.where(p_alive >= stays_from, STAYS_ANYWAY,
                                                                         WORTH_EFFORT))
-    out.attrs["interval"] = interval
+    out.attrs["equity"] = {"estimate": interval.estimate, "std_error": interval.std_error,
+                           "ci_low": interval.ci_low, "ci_high": interval.ci_high, "alpha": interval.alpha,
+                           "n_draws": interval.n_draws}
     return out
 
 
