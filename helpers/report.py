@@ -9,9 +9,15 @@ playbook (``tools/playbook.py``) reads exactly these lines:
     printed by :func:`section_needs` / :func:`skip`;
 ``Not applicable: <reason>``
     raised as :class:`NotApplicable` by :func:`lesson_needs`.
+
+:func:`date_parameter` reads a date knob of a parameters cell (``None`` = taken from the data).
 """
 
 from __future__ import annotations
+
+import pandas as pd
+
+from helpers._checks import as_timestamp
 
 SKIPPED = "Skipped:"
 NOT_APPLICABLE = "Not applicable:"
@@ -52,6 +58,22 @@ def truth_available(company, would_show: str = "the check of the results against
         skip(f"{company.name} has no answer key (only the sample company knows its truth)", would_show)
         return False
     return True
+
+
+def date_parameter(value, default, name: str) -> pd.Timestamp:
+    """A date knob of a lesson's parameters cell: ``None`` is ``default`` (taken from the data).
+
+    Papermill passes dates as strings: ``"2025-12-31"`` and ``"31.12.2025"`` are read as written
+    (never month-first); a date or ``Timestamp`` is taken as it is. Use as
+    ``OBSERVATION_END = report.date_parameter(OBSERVATION_END, company.observation_end,
+    "OBSERVATION_END")``.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, when the value is not a date in either form.
+    """
+    return as_timestamp(default if value is None else value, name)
 
 
 def lesson_needs(company, table: str, *columns: str, lesson: str) -> None:

@@ -122,7 +122,8 @@ def _nonsense_amounts(company, tables: dict, report: _Report) -> None:
     if report.may("drop_nonsense_amounts", "nonsense_amount", "orders", int(bad.sum())):
         euros = orders.loc[bad, cols.AMOUNT].sum()
         tables["orders"] = orders[~bad].reset_index(drop=True)
-        report.add("nonsense_amount", "orders", bad.sum(), f"order lines removed ({euros:,.2f} € of recorded amount)")
+        money = f"{euros:,.0f}".replace(",", "\u202f")  # the course's one money format, 12 345 €
+        report.add("nonsense_amount", "orders", bad.sum(), f"order lines removed ({money} € of recorded amount)")
 
 
 def clean_company(company):
