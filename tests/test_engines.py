@@ -218,6 +218,14 @@ def test_unreadable_dates_and_amounts_are_refused_with_examples(tmp_path):
             lines.rfm_summary()
 
 
+def test_a_declared_format_with_a_time_reads_the_days(sample_sources, sample_orders):
+    source = sample_sources["finnish csv"]
+    with_time = engines.Source(files=source.files, date_format="%d.%m.%Y %H:%M:%S", columns=source.columns)
+    with duckdb_engine.open_lines(with_time, columns=()) as lines:
+        engine = lines.rfm_summary(observation_end="2025-12-31")
+    assert_same(engine, clv.rfm_summary(sample_orders[sample_orders["amount"] >= 0], observation_end="2025-12-31"))
+
+
 def test_a_missing_required_column_is_named():
     source = engines.csv_source(SAMPLE_DIR / "customers.csv", columns={"signup_date": "timestamp"})
     assert source.separator == "," and source.decimal == "." and source.date_format == "%Y-%m-%d"

@@ -90,7 +90,8 @@ def java_date_format(fmt: str) -> str:
 # --------------------------------------------------------------------------- reading text columns
 def text_day(d: Dialect, column: str, date_format: str) -> str:
     """Day number of a date written as text: the date part only (a time after a space or ``T`` is ignored)."""
-    fmt = date_format if d is DUCKDB else java_date_format(date_format)
+    date_part = date_format.split(" ")[0].split("T")[0]   # "%d.%m.%Y %H:%M" -> "%d.%m.%Y": days only
+    fmt = date_part if d is DUCKDB else java_date_format(date_part)
     first = f"split_part(replace(trim({column}), 'T', ' '), ' ', 1)"
     return d.day(d.parse_date.format(x=first, fmt=fmt))
 

@@ -313,13 +313,15 @@ def _rules(pairs: pd.DataFrame, items: pd.Series, n: int, min_support: float) ->
     sa = items.reindex(pairs["antecedent"]).to_numpy(dtype=float) / n
     sc = items.reindex(pairs["consequent"]).to_numpy(dtype=float) / n
     confidence = support / sa
+    lift = support / (sa * sc)   # symmetric: both directions of a pair get exactly the same lift
     with np.errstate(divide="ignore"):
         conviction = np.where(confidence < 1, (1 - sc) / np.where(confidence < 1, 1 - confidence, 1), np.inf)
     out = pd.DataFrame({
         "antecedent": pairs["antecedent"].astype("str").to_numpy(),
         "consequent": pairs["consequent"].astype("str").to_numpy(),
         "count": cnt, "antecedent_support": sa, "consequent_support": sc, "support": support,
-        "confidence": confidence, "lift": confidence / sc, "leverage": support - sa * sc, "conviction": conviction,
+        "confidence": confidence, "lift": lift, "leverage": support - sa * sc, "conviction": conviction,
     })
-    return out.sort_values(["lift", "support", "antecedent", "consequent"], ascending=[False, False, True, True],
-                           ignore_index=True)
+    # pair_rules' order: lift, then confidence (the stronger direction of a pair first), support, the ids
+    return out.sort_values(["lift", "confidence", "support", "antecedent", "consequent"],
+                           ascending=[False, False, False, True, True], ignore_index=True)
