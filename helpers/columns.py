@@ -23,6 +23,8 @@ parameter          default            meaning
 ``channel_col``    ``channel``        store / web / app
 ``campaign_col``   ``campaign_id``    the campaign
 ``group_col``      ``group``          treatment / control
+``automation_col`` ``automation_id``  an always-on automation rule
+``fire_date_col``  ``fire_date``      the day a rule fired for a customer
 =================  =================  ==================================
 """
 
@@ -54,3 +56,6 @@ NPS = "nps"
 CES = "ces"
 HOLDER = "holder_id"
 SEASON = "season"
+AUTOMATION = "automation_id"
+FIRE_DATE = "fire_date"
+PURCHASES = "purchases"

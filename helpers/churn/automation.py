@@ -28,7 +28,7 @@ from helpers.churn._common import check_share, purchases
 from helpers.clv.summaries import DAYS_PER_UNIT, check_time_unit
 
 #: Columns of the automation tables (to move into :mod:`helpers.columns` with the data contract).
-AUTOMATION, FIRE_DATE, PURCHASES = "automation_id", "fire_date", "purchases"
+AUTOMATION, FIRE_DATE, PURCHASES = columns.AUTOMATION, columns.FIRE_DATE, columns.PURCHASES
 
 
 @dataclass(frozen=True)

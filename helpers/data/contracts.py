@@ -74,7 +74,7 @@ def _ratings() -> list[Column]:
 
 OPT = {"required": False}
 #: The marketing-automation tables' own columns: the rule and the day it fired for a member.
-AUTOMATION, FIRE_DATE = "automation_id", "fire_date"
+AUTOMATION, FIRE_DATE = cols.AUTOMATION, cols.FIRE_DATE
 CONTRACTS: dict[str, list[Column]] = {
     "customers": [
         K(cols.CUSTOMER, unique=True), C("name", **OPT), C("email", **OPT), C("phone", **OPT),
