@@ -55,7 +55,7 @@ def section_needs(company, table: str, *columns: str, would_show: str) -> bool:
 def truth_available(company, would_show: str = "the check of the results against the answer key") -> bool:
     """Whether the company has an answer key (the sample company only); if not, print the skip line."""
     if getattr(company, "truth_dir", None) is None:
-        skip(f"{company.name} has no answer key (only the sample company knows its truth)", would_show)
+        skip(f"{company.name} has no answer key (only generated data knows its truth)", would_show)
         return False
     return True
 

@@ -306,10 +306,10 @@ CLIENT_LESSONS = ["00", "01", "02", "03", "04"]
 
 
 def _lessons_taking_data() -> set[str]:
-    import papermill as pm
+    import playbook
 
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    return {p.name[:2] for p in notebooks if "DATA" in pm.inspect_notebook(str(p))}
+    return {p.name[:2] for p in notebooks if "DATA" in playbook._declared(p)}
 
 
 def test_cdnow_client_runs_end_to_end(tmp_path):
