@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+SCALE_STAMP := $(VENV)/.scale-stamp
 # One thread per numerical library: on a 2-core machine, multi-threaded BLAS makes small fits
 # (logistic regression, k-means) many times slower, and results stay the same.
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: lab test playbook data check notebooks install clean
+.PHONY: lab test playbook data check notebooks install scale clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,10 +20,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the course into it
 
+# The engines for big client data (DuckDB, PySpark; lesson 10): optional for a student, installed for the tests
+# so that the parity tests of the engines run in CI.
+$(SCALE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --progress-bar on -e ".[scale]"
+	touch $(SCALE_STAMP)
+
+scale: $(SCALE_STAMP)  ## install the optional engines for big client data (DuckDB, PySpark)
+
 lab: $(STAMP)  ## open JupyterLab at the repository root, on lesson 00 (data/README.md and helpers/ in reach)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/00_start_here.ipynb
 
-test: $(STAMP)  ## unit tests, then every notebook re-executed under nbval
+test: $(SCALE_STAMP)  ## unit tests (engine parity tests included), then every notebook re-executed under nbval
 	$(BIN)/python -m pytest tests -q
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks docs/lesson_template.ipynb -q
 
