@@ -1,12 +1,17 @@
 """The course documents in docs/ stay true to the lessons.
 
 - every lesson notebook has a section in the facilitator's guide and a row in the
-  schedule, and the minutes stated there are the lesson's own;
-- the agendas add up (each block starts when the previous one ends) and refer
-  only to sections the lessons have;
+  schedule, and the minutes stated there are the lesson's own: ``course.minutes``
+  in the notebook's metadata, the single source ``tools/navigation.py`` writes the
+  course maps from;
+- the course plan runs every lesson once, for its own minutes, and says how much
+  lesson time each of its days holds; the agendas add up (each block starts when
+  the previous one ends) and refer only to sections the lessons have;
 - the primer's glossary has at least 40 Finnish-English rows and agrees with
-  lesson 00's glossary;
-- every relative link in docs/ resolves, anchors included;
+  lesson 00's glossary; the primer names every lesson;
+- every relative link in docs/ resolves, anchors included, and docs/README.md
+  lists every document in docs/; the capstone's section points to its marking
+  guide when there is one;
 - every number in a "Sample example" block is printed by the stored outputs of
   the lesson(s) the block names.
 """
@@ -21,8 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 NUMBER = {p.name[:2]: p for p in LESSONS}
-TIME_LINE = re.compile(
-    r"Time:?\**:?\s*teaching\s+(\d+)\s*min\w*,?\s*(?:and\s+)?exercises\s+(\d+)\s*min", re.I)
 
 
 def _read(name):
@@ -37,32 +40,14 @@ def _markdown(nb):
     return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
 
 
-def _minutes_in_metadata(node):
-    """(teaching, exercises) from a dict anywhere in the notebook metadata, if one holds both."""
-    if isinstance(node, dict):
-        ints = {k: v for k, v in node.items() if isinstance(v, int)}
-        teach = [v for k, v in ints.items() if re.search(r"teach", k, re.I)]
-        practise = [v for k, v in ints.items() if re.search(r"exercis|practi", k, re.I)]
-        if teach and practise:
-            return teach[0], practise[0]
-        for value in node.values():
-            found = _minutes_in_metadata(value)
-            if found:
-                return found
-    return None
-
-
 def lesson_minutes(path):
-    """The lesson's own minutes: notebook metadata first, else the objectives' time line."""
-    nb = _notebook(path)
-    found = _minutes_in_metadata(nb.get("metadata", {}))
-    if found:
-        return found
-    match = TIME_LINE.search(_markdown(nb))
-    if match is None:
-        pytest.fail(f"{path.name}: no minutes in its metadata or objectives; "
-                    "teach tests/test_docs.py where they live now")
-    return int(match[1]), int(match[2])
+    """(teaching, exercises): the notebook metadata's ``course.minutes``, the single source."""
+    minutes = _notebook(path).get("metadata", {}).get("course", {}).get("minutes", {})
+    if not all(isinstance(minutes.get(k), int) for k in ("teaching", "exercises")):
+        pytest.fail(f"{path.name}: its metadata has no course.minutes with integer 'teaching' "
+                    "and 'exercises' (the single source of a lesson's minutes; see "
+                    "tools/navigation.py)")
+    return minutes["teaching"], minutes["exercises"]
 
 
 def _hm(minutes):
@@ -145,17 +130,33 @@ def test_every_agenda_adds_up():
             previous_end = start + minutes
 
 
-def test_the_two_day_course_runs_every_lesson_once_for_its_own_minutes():
+def _course_plan():
     text = _read("schedule.md")
-    course = text[text.index('<a id="two-day-course">'):text.index('<a id="short-of-time">')]
+    return text[text.index('<a id="two-day-course">'):text.index('<a id="short-of-time">')]
+
+
+def test_the_course_plan_runs_every_lesson_once_for_its_own_minutes():
     seen = {}
-    for rows in _time_tables(course):
+    for rows in _time_tables(_course_plan()):
         for cells in rows:
             for number in re.findall(r"\*\*(\d\d) ", cells[1]):
                 seen.setdefault(number, []).append(int(cells[-1]))
     for number, path in NUMBER.items():
         teaching, exercises = lesson_minutes(path)
         assert seen.get(number) == [teaching + exercises], f"lesson {number} in the two-day course"
+
+
+def test_the_course_plan_states_its_lesson_time():
+    """'The whole course is N minutes (H h MM)' and the lesson minutes of each day, as planned."""
+    course = _course_plan()
+    total = sum(sum(lesson_minutes(p)) for p in LESSONS)
+    sentence = f"The whole course is {total} minutes ({_hm(total)})"
+    assert sentence in " ".join(course.split()), f"schedule.md: say '{sentence}'"
+    per_day = [sum(int(cells[-1]) for cells in rows if re.search(r"\*\*\d\d ", cells[1]))
+               for rows in _time_tables(course)]
+    stated = [int(n) for n in re.findall(r"(\d+)(?: minutes)? on (?:day \d|the capstone morning)",
+                                         " ".join(course.split()))]
+    assert stated == per_day, f"schedule.md: the lesson time per day is {per_day}, not {stated}"
 
 
 SECTION_REF = re.compile(r"\b(\d\d) ((?:§\d+(?:\.\d+)?(?:–\d+)?(?:, | and |'s |\b))+)")
@@ -193,6 +194,22 @@ def _facilitator_section(number):
         f"docs/facilitator.md: add a section <a id=\"lesson-{number}\"></a> for lesson {number}")
     end = text.find('<a id="', start + 1)
     return text[start:end if end > 0 else None]
+
+
+def test_facilitator_guide_lists_every_lesson():
+    text = _read("facilitator.md")
+    contents = text[:text.index('<a id="')]
+    missing = [n for n in NUMBER if f"(#lesson-{n})" not in contents]
+    assert not missing, f"docs/facilitator.md: link lessons {missing} from its list at the top"
+
+
+def test_capstone_section_points_to_its_marking_guide():
+    capstones = [p for p in LESSONS if "capstone" in p.name]
+    if not capstones or not (DOCS / "capstone_marking.md").is_file():
+        pytest.skip("no capstone with a marking guide (docs/capstone_marking.md) yet")
+    for path in capstones:
+        assert "(capstone_marking.md" in _facilitator_section(path.name[:2]), (
+            f"docs/facilitator.md: the section of {path.name} links capstone_marking.md")
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
@@ -296,6 +313,13 @@ def test_docs_exist_and_have_links():
     assert len(list(_links())) > 20
 
 
+def test_readme_lists_every_document():
+    listed = {target.partition("#")[0] for doc, target in _links() if doc.name == "README.md"}
+    documents = {p.name for p in DOCS.iterdir()
+                 if p.is_file() and p.suffix in {".md", ".ipynb"} and p.name != "README.md"}
+    assert not documents - listed, f"docs/README.md: list {sorted(documents - listed)}"
+
+
 @pytest.mark.parametrize("doc,target", list(_links()),
                          ids=lambda x: x if isinstance(x, str) else x.name)
 def test_relative_link_resolves(doc, target):
@@ -336,11 +360,13 @@ def test_sample_examples_quote_only_printed_numbers():
     blocks = [(name, m) for name in ["facilitator.md", "schedule.md", "primer.md"]
               for m in SAMPLE.finditer(_read(name))]
     assert blocks, "the facilitator's guide marks its sample figures as 'Sample example' blocks"
+    stale = []
     for name, match in blocks:
         lessons = re.findall(r"\d\d", match[1])
         printed = set().union(*(_printed(NUMBER[n]) for n in lessons))
         body = re.sub(r"^> ?", "", match[2], flags=re.M)
         missing = sorted(_tokens(body, grouped=True) - printed)
-        assert not missing, (
-            f"{name}: a sample example of lesson(s) {lessons} quotes numbers "
-            f"that no stored output prints: {missing}")
+        if missing:
+            stale.append(f"{name}, lesson(s) {lessons}: {missing}")
+    assert not stale, ("sample examples quote numbers that no stored output prints:\n"
+                       + "\n".join(stale))
