@@ -302,7 +302,7 @@ def test_prose_figures_must_be_printed():
 
 
 # ------------------------------------------------------------- a client's data, end to end
-CLIENT_LESSONS = ["00", "01", "02", "03", "04"]
+CLIENT_LESSONS = ["00", "01", "02", "03", "04", "09", "10"]  # those the CDNOW orders support
 
 
 def _lessons_taking_data() -> set[str]:
@@ -313,7 +313,7 @@ def _lessons_taking_data() -> set[str]:
 
 
 def test_cdnow_client_runs_end_to_end(tmp_path):
-    """The CDNOW client fixture (orders, a register): 00-04 report, the rest do not apply."""
+    """The CDNOW client fixture (orders, a register): 00-04, 09 and 10 report, the rest do not apply."""
     missing = sorted(set(CLIENT_LESSONS) - _lessons_taking_data())
     if missing:
         pytest.skip(f"lessons {', '.join(missing)} have no DATA parameter yet")
@@ -339,6 +339,31 @@ def test_cdnow_client_runs_end_to_end(tmp_path):
             assert not unbacked, f"{name}: figures in the report's text no cell printed: {unbacked}"
         else:
             assert re.search(rf"{name}\s+\d+\.\d s  not applicable: \S", proc.stdout), proc.stdout
+
+
+def test_another_company_with_every_table_runs_every_lesson(tmp_path):
+    """The Lumo fixture (another generated company: other ids, dates and headers, no answer key):
+    every lesson runs to the end on it, and no report page states a figure it did not compute —
+    the test that no lesson depends on the sample company."""
+    out = tmp_path / "out"
+    proc = run_playbook("--data", str(ROOT / "data" / "clients" / "lumo" / "company.toml"), "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        name = notebook.stem
+        if playbook_excluded(notebook):
+            continue
+        assert re.search(rf"{name}\s+\d+\.\d s  ok", proc.stdout), proc.stdout
+        page = (out / "report" / f"{name}.html").read_text(encoding="utf-8")
+        assert "Kotiranta" not in page and "C00001" not in page, name
+        nb = nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4)
+        unbacked = publish.unbacked_figures(publish.report_cells(nb, client=True))
+        assert not unbacked, f"{name}: figures in the report's text no cell printed: {unbacked}"
+
+
+def playbook_excluded(notebook) -> bool:
+    import playbook
+
+    return playbook._excluded(notebook)
 
 
 # ----------------------------------------------------------------------------- in a real browser
