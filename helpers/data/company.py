@@ -165,11 +165,38 @@ def _derive(tables: dict) -> tuple[list[str], list[str]]:
     return derived, notes
 
 
+def _orders_engine(desc: Description) -> str | None:
+    """Why the order lines stay with the engine (DuckDB) instead of pandas, or ``None`` when pandas reads them.
+
+    ``engine = "duckdb"`` in the description says so; ``"auto"`` (the default) switches when
+    :func:`helpers.engines.choose_engine` estimates the files would take more than half of the memory
+    available now. The lessons then say the orders are missing; lesson 10 reads them in the engine.
+    """
+    spec = desc.tables.get("orders")
+    if spec is None or desc.engine == "pandas":
+        return None
+    if desc.engine == "duckdb":
+        return ("orders: read by the engine (company.toml says engine = \"duckdb\"), not loaded into pandas: "
+                "lesson 10 (helpers.engines) summarises them")
+    from helpers.engines import memory  # noqa: PLC0415 (no engine is imported unless needed)
+
+    csv_files = [f for f in spec.files if f.suffix not in (".xlsx", ".xls", ".parquet")]
+    estimates = [memory.estimate_pandas_memory(f) for f in csv_files]
+    if any(e.verdict != "fits" for e in estimates):
+        worst = max(estimates, key=lambda e: e.estimated_peak)
+        return (f"orders: {worst.message()}: too big for pandas on this machine, so they are left to the "
+                f"engine (lesson 10, helpers.engines); set engine = \"pandas\" in company.toml to insist")
+    return None
+
+
 def _read_company(desc: Description) -> Company:
     """Every table of the description, read and checked (not cleaned)."""
     tables, reports, notes = {}, [], []
+    engine_note = _orders_engine(desc)
+    if engine_note:
+        notes.append(engine_note)
     for name in TABLES:
-        if name in desc.tables:
+        if name in desc.tables and not (name == "orders" and engine_note):
             spec = desc.tables[name]
             tables[name], files = load_table(list(spec.files), name, **spec.options)
             reports += [{"table": name, **r, "mapped": "; ".join(r["mapped"]), "ignored": "; ".join(r["ignored"])}

@@ -8,6 +8,7 @@
     extraction_date = "02.07.1998"   # optional, default observation_end
     founded = "01.01.1990"           # optional; sign-ups before it are flagged
     margin_rate = 0.30               # optional; used when the orders carry no margin
+    engine = "auto"                  # optional: "pandas", "duckdb" or "auto" (see below)
 
     [tables.orders]
     file = "tilausrivit.csv"         # relative to this file; CSV/TSV (gzip fine) or .xlsx; a list or a
@@ -44,7 +45,10 @@ from helpers._checks import as_timestamp
 from .cleaning import FIXES
 from .contracts import CONTRACTS
 
-COMPANY_KEYS = ("name", "observation_end", "extraction_date", "founded", "margin_rate", "truth")
+COMPANY_KEYS = ("name", "observation_end", "extraction_date", "founded", "margin_rate", "truth", "engine")
+#: Who reads the order lines: pandas (the lessons), DuckDB (an export larger than memory: lesson 10),
+#: or "auto": pandas while the estimate of its memory fits, DuckDB above (helpers.engines.choose_engine).
+ENGINES = ("auto", "pandas", "duckdb")
 TABLE_KEYS = ("file", "sheet", "header_row", "encoding", "separator", "decimal", "date_format", "timezone",
               "columns", "values")
 SEPARATOR_NAMES = {";": ";", ",": ",", "\t": "\t", "tab": "\t", "\\t": "\t"}
@@ -76,6 +80,7 @@ class Description:
     truth_dir: Path | None
     tables: dict[str, TableSpec]
     fixes: tuple[str, ...]
+    engine: str = "auto"
 
 
 def _unknown(where: str, given, known, path: Path) -> None:
@@ -158,8 +163,11 @@ def _facts(company: dict, path: Path) -> dict:
     truth_dir = None if truth is None else (path.parent / truth)
     if truth_dir is not None and not truth_dir.is_dir():
         raise CompanyFileError(f"{path}: [company] truth = {truth!r}: no such folder")
+    engine = company.get("engine", "auto")
+    if engine not in ENGINES:
+        raise CompanyFileError(f"{path}: [company] engine must be one of {list(ENGINES)}, got {engine!r}")
     return {"name": company["name"].strip(), **facts, "margin_rate": None if rate is None else float(rate),
-            "truth_dir": truth_dir}
+            "truth_dir": truth_dir, "engine": engine}
 
 
 def read_description(path: str | Path) -> Description:
