@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import clv
+from helpers.engines.generate import customer_days
 
 
 # the generating BG/NBD parameters (lambda ~ Gamma(1.5, scale 1/40 per day), p ~ Beta(1.2, 12))
@@ -46,24 +47,8 @@ def generate(n_customers: int, seed: int = 1, days: int = 1096) -> pd.DataFrame:
     ``amount`` (euros, > 0): the data contract's names, so the defaults apply.
     """
     rng = np.random.default_rng(seed)
-    first = rng.integers(0, days - 1, n_customers)               # day of the first purchase
-    window = days - 1 - first                                    # days observed after it
-    lam = rng.gamma(TRUE_R, 1 / RATE_SCALE_DAYS, n_customers)    # repeat purchases per day while alive
-    p = rng.beta(TRUE_A, TRUE_B, n_customers)                    # drop-out chance after each repeat
-    last_purchase = rng.geometric(p)                             # they leave right after this repeat
-    n_possible = rng.poisson(lam * window)                       # repeats by the end if they stayed
-    n_repeat = np.minimum(n_possible, last_purchase)
-    # the n_possible event times are uniform on the window; the customer makes the first n_repeat of them
-    cust = np.repeat(np.arange(n_customers), n_possible)
-    u = rng.uniform(0, 1, len(cust))
-    order = np.lexsort((u, cust))
-    cust, u = cust[order], u[order]
-    rank = np.arange(len(cust)) - np.repeat(np.cumsum(n_possible) - n_possible, n_possible)
-    keep = rank < n_repeat[cust]
-    cust, u = cust[keep], u[keep]
-    day_repeat = first[cust] + np.ceil(u * window[cust]).astype(np.int64)
-    cust = np.r_[np.arange(n_customers), cust]
-    day = np.r_[first, day_repeat]
+    cust, day = customer_days(rng, n_customers, days=days, rate_shape=TRUE_R, rate_scale_days=RATE_SCALE_DAYS,
+                              drop_a=TRUE_A, drop_b=TRUE_B)
     spend_mean = rng.gamma(6.0, 1 / 0.12, n_customers)          # euros per order
     amount = np.round(rng.gamma(4.0, spend_mean[cust] / 4.0), 2) + 0.01
     ids = pd.Index(np.char.add("K", np.char.zfill(np.arange(n_customers).astype(str), 7)))

@@ -52,14 +52,22 @@ class GeneratedFiles:
     csv_bytes: int
 
 
-def _orders(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Customer (0..n-1) and day number (0..DAYS-1) of every order of ``n`` customers, sorted by customer."""
-    first = rng.integers(0, DAYS - 1, n)
-    window = DAYS - 1 - first
-    lam = rng.gamma(RATE_SHAPE, 1 / RATE_SCALE_DAYS, n)
-    last_order = rng.geometric(rng.beta(DROP_A, DROP_B, n))   # they leave right after this repeat order
-    n_possible = rng.poisson(lam * window)
+def customer_days(rng: np.random.Generator, n: int, *, days: int = DAYS, rate_shape: float = RATE_SHAPE,
+                  rate_scale_days: float = RATE_SCALE_DAYS, drop_a: float = DROP_A,
+                  drop_b: float = DROP_B) -> tuple[np.ndarray, np.ndarray]:
+    """Customer (0..n-1) and day number (0..days-1) of every order of ``n`` customers, sorted by customer.
+
+    The BG/NBD story: a first order on a random day, then orders at a rate ~ Gamma(``rate_shape``, scale
+    1/``rate_scale_days`` per day) until the customer leaves after an order with a chance ~
+    Beta(``drop_a``, ``drop_b``). The defaults are this module's; ``benchmarks/clv_scale.py`` passes its own.
+    """
+    first = rng.integers(0, days - 1, n)                       # day of the first order
+    window = days - 1 - first                                  # days observed after it
+    lam = rng.gamma(rate_shape, 1 / rate_scale_days, n)        # repeat orders per day while alive
+    last_order = rng.geometric(rng.beta(drop_a, drop_b, n))    # they leave right after this repeat order
+    n_possible = rng.poisson(lam * window)                     # repeats by the end if they stayed
     n_repeat = np.minimum(n_possible, last_order)
+    # the n_possible event times are uniform on the window; the customer makes the first n_repeat of them
     cust = np.repeat(np.arange(n), n_possible)
     u = rng.uniform(0, 1, len(cust))
     order = np.lexsort((u, cust))
@@ -85,7 +93,7 @@ def block_lines(block: int, n: int, seed: int):
     import pyarrow as pa
 
     rng = np.random.default_rng([seed, block])
-    cust, day = _orders(rng, n)
+    cust, day = customer_days(rng, n)
     n_lines = 1 + rng.poisson(1.2, len(cust))                    # lines per order
     order_no = np.repeat(np.arange(len(cust)), n_lines)
     popularity = 1.0 / np.arange(1, N_PRODUCTS + 1)
