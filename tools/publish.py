@@ -375,7 +375,6 @@ def unbacked_figures(cells: list) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- rendering
-_LESSON_LINK = re.compile(r'href="(\d\d_[\w-]+)\.ipynb(#[^"]*)?"')
 _ANCHOR = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
 
 

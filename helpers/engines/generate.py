@@ -184,8 +184,3 @@ def write_lines(folder, n_customers: int, seed: int = 2026, parquet: bool = True
                           n_customers=n_customers, observation_end=START + pd.Timedelta(days=DAYS - 1),
                           parquet_bytes=pq_path.stat().st_size if parquet else 0,
                           csv_bytes=csv_path.stat().st_size if csv else 0)
-
-
-def read_generated(path) -> pd.DataFrame:
-    """A generated Parquet file as the pandas path reads it (course columns, ``timestamp`` datetime64)."""
-    return pd.read_parquet(path)
