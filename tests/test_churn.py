@@ -275,3 +275,13 @@ def test_value_at_risk_splits_the_base_by_the_chance_of_having_left(orders):
     assert (risk.loc[risk["action"] == churn.value.LOST_CAUSE, "p_alive"] < 0.3).all()
     summary_table = churn.action_summary(risk)
     assert summary_table["customers"].sum() == len(summary)
+
+
+def test_firings_per_week_counts_only_the_weeks_up_to_the_observation_end():
+    members = pd.DataFrame({"automation_id": ["a"] * 4 + ["b"],
+                            "fire_date": pd.to_datetime(["2025-01-01", "2025-06-02", "2025-06-30", "2025-07-15",
+                                                         "2025-06-30"])})
+    by_data = churn.firings_per_week(members, weeks=4)
+    assert by_data.to_dict() == {"a": 0.5, "b": 0.25}
+    by_end = churn.firings_per_week(members, weeks=4, observation_end="30.06.2025")
+    assert by_end.to_dict() == {"a": 0.25, "b": 0.25}

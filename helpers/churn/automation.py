@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import columns, experiments
-from helpers._checks import examples, require_columns, require_dates
+from helpers._checks import examples, require_columns, require_dates, within_observation
 from helpers.churn._common import check_share, purchases
 from helpers.clv.summaries import DAYS_PER_UNIT, check_time_unit
 
@@ -110,11 +110,15 @@ def _pooled(rule, runs: pd.DataFrame, outcome: str, method: str, alpha: float) -
 
 def firings_per_week(members: pd.DataFrame, *, weeks: int = 26, observation_end=None,
                      automation_col: str = AUTOMATION, fire_date_col: str = FIRE_DATE) -> pd.Series:
-    """Each rule's firings per week over its last ``weeks`` weeks of data (holdout included)."""
+    """Each rule's firings per week over its last ``weeks`` weeks of data (holdout included).
+
+    The weeks end on ``observation_end`` (default: the last fire date), read as
+    :func:`helpers._checks.within_observation` reads it; firings after that day are left out.
+    """
     require_columns(members, [automation_col, fire_date_col], "members")
     dates = require_dates(members, fire_date_col, "members")
-    end = dates.max() if observation_end is None else pd.Timestamp(observation_end)
-    recent = dates > end - pd.Timedelta(weeks=weeks)
+    keep, end, _n_after = within_observation(dates, observation_end)
+    recent = keep & (dates >= end + pd.Timedelta(days=1) - pd.Timedelta(weeks=weeks))
     return (members.loc[recent].groupby(automation_col).size() / weeks).rename("firings_per_week")
 
 
