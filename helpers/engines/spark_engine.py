@@ -34,7 +34,8 @@ import sys
 
 import pandas as pd
 
-from helpers import clv, columns
+from helpers import columns
+from helpers.clv.summaries import check_time_unit
 from helpers.engines import _sql
 from helpers.engines.scoring import SCORES, fit_models, score_customers
 from helpers.engines.sources import Source, _python_codec
@@ -140,9 +141,7 @@ class SparkLines(EngineLines):
     # ---- the CLV pipeline -------------------------------------------------
     def summary_frame(self, observation_end=None, time_unit: str = "W"):
         """The BG/NBD summary as a Spark DataFrame (one row per customer, left in the cluster)."""
-        unit_days = clv.DAYS_PER_UNIT.get(time_unit)
-        if unit_days is None:
-            raise ValueError(f"time_unit must be one of {sorted(clv.DAYS_PER_UNIT)}, got {time_unit!r}")
+        unit_days = check_time_unit(time_unit)
         self.check()
         _, last_day = self._end(observation_end, purchases_only=True)
         return self.frame(_sql.rfm_sql(last_day, unit_days))

@@ -32,6 +32,7 @@ import pandas as pd
 
 from helpers import clv, columns
 from helpers._checks import as_timestamp
+from helpers.clv.summaries import check_time_unit
 from helpers.engines import _sql
 from helpers.metrics import COUNTS, _as_period, _check_threshold
 
@@ -167,9 +168,7 @@ class EngineLines:
             ``n_transactions``, ``n_purchase_days``, ``rows_after_observation_end``,
             ``return_lines_excluded``.
         """
-        unit_days = clv.DAYS_PER_UNIT.get(time_unit)
-        if unit_days is None:
-            raise ValueError(f"time_unit must be one of {sorted(clv.DAYS_PER_UNIT)}, got {time_unit!r}")
+        unit_days = check_time_unit(time_unit)
         self.check()
         end, last_day = self._end(observation_end, purchases_only=True)
         out = self._customers(self._query(_sql.rfm_sql(last_day, unit_days)))
