@@ -285,3 +285,13 @@ def test_firings_per_week_counts_only_the_weeks_up_to_the_observation_end():
     assert by_data.to_dict() == {"a": 0.5, "b": 0.25}
     by_end = churn.firings_per_week(members, weeks=4, observation_end="30.06.2025")
     assert by_end.to_dict() == {"a": 0.25, "b": 0.25}
+
+
+def test_channel_and_discount_shares_read_the_sale_lines_up_to_the_cutoff():
+    lines = TINY.assign(channel=["web", "store", "web", "web", "store", "web", "store", "store"],
+                        discount=[0.0, 5.0, 0.0, 0.0, 10.0, 0.0, 9.0, 0.0])
+    f = churn.churn_features(lines, "2024-03-31", channel_col="channel", discount_col="discount")
+    assert f.loc["A", "share_web"] == pytest.approx(2 / 3) and f.loc["A", "share_store"] == pytest.approx(1 / 3)
+    assert f.loc["B", "share_store"] == 1.0 and f.loc["B", "share_web"] == 0.0  # lines after 31.3. left out
+    assert f.loc["A", "discount_share"] == pytest.approx(5 / 40)
+    assert f.loc["B", "discount_share"] == pytest.approx(10 / 40)

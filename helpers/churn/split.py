@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import columns
-from helpers._checks import as_timestamp
+from helpers._checks import as_timestamp, require_dates, within_observation
 from helpers.churn._common import purchases
 
 #: Days in the windows of the recent-activity features.
@@ -119,12 +119,14 @@ def _optional_shares(features, orders, cutoff, customer_col, timestamp_col, amou
     if channel_col is None and discount_col is None:
         return features
     wanted = [c for c in (channel_col, discount_col) if c is not None]
-    rows = orders.loc[(orders[timestamp_col] < cutoff + pd.Timedelta(days=1)) & (orders[amount_col] > 0)]
+    dates = require_dates(orders, timestamp_col, "orders")
+    take = within_observation(dates, cutoff)[0] & (orders[amount_col] > 0)
+    rows = orders.loc[take]
     missing = [c for c in wanted if c not in rows.columns]
     if missing:
         raise ValueError(f"orders is missing column(s) {missing} (asked for as channel_col/discount_col)")
     if channel_col is not None:
-        day = rows[timestamp_col].dt.normalize()
+        day = dates[take].dt.normalize()
         per_day = rows.assign(_day=day).drop_duplicates([customer_col, "_day", channel_col])
         shares = pd.crosstab(per_day[customer_col], per_day[channel_col], normalize="index")
         shares.columns = [f"share_{c}" for c in shares.columns]
