@@ -33,6 +33,12 @@ class _UpliftEstimator(BaseEstimator):
         """A fresh, unfitted copy of the base estimator."""
         return clone(self.estimator if self.estimator is not None else LogisticRegression(max_iter=1000))
 
+    @staticmethod
+    def _checked(X, treatment, y, binary: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """``treatment`` and ``y`` checked against ``X``'s rows (0/1 groups, finite outcomes)."""
+        n = _n_rows(X)
+        return _check_treatment(treatment, n), _check_outcome(y, n, binary=binary)
+
 
 class TwoModelUplift(_UpliftEstimator):
     """Uplift as the difference of two outcome models (T-learner).
@@ -61,9 +67,7 @@ class TwoModelUplift(_UpliftEstimator):
     """
 
     def fit(self, X, treatment, y):
-        n = _n_rows(X)
-        t = _check_treatment(treatment, n)
-        y = _check_outcome(y, n)
+        t, y = self._checked(X, treatment, y)
         X_arr = X if hasattr(X, "iloc") else np.asarray(X)
         take = (lambda m: X_arr.iloc[m]) if hasattr(X_arr, "iloc") else (lambda m: X_arr[m])
         self.model_treatment_ = self._new_base().fit(take(t == 1), y[t == 1])
@@ -80,8 +84,7 @@ class TwoModelUplift(_UpliftEstimator):
 
     def predict(self, X) -> np.ndarray:
         """Predicted uplift per customer (share of conversion probability, or euros)."""
-        _check_fitted(self)
-        return _predict_outcome(self.model_treatment_, X) - _predict_outcome(self.model_control_, X)
+        return self.predict_outcomes(X)["uplift"].to_numpy()
 
 
 class ClassTransformationUplift(_UpliftEstimator):
@@ -111,9 +114,7 @@ class ClassTransformationUplift(_UpliftEstimator):
     """
 
     def fit(self, X, treatment, y):
-        n = _n_rows(X)
-        t = _check_treatment(treatment, n)
-        y = _check_outcome(y, n, binary=True)
+        t, y = self._checked(X, treatment, y, binary=True)
         share = float(t.mean())
         z = (y * t + (1 - y) * (1 - t)).astype(int)
         weight = np.where(t == 1, 0.5 / share, 0.5 / (1 - share))
