@@ -61,6 +61,11 @@ def purchases(orders: pd.DataFrame, observation_end, customer_col: str, timestam
     return Purchases(days, returns, end, n_after, int((amount == 0).sum()))
 
 
+def sale_lines(orders: pd.DataFrame, amount_col: str) -> pd.DataFrame:
+    """The order lines that are purchases (amount > 0): returns and zero lines are not."""
+    return orders.loc[pd.to_numeric(orders[amount_col], errors="coerce") > 0]
+
+
 def check_share(value: float, name: str, *, open_low: bool = True) -> float:
     """A number strictly between 0 and 1 (or from 0, when ``open_low`` is False)."""
     ok = np.isfinite(value) and (0 < value < 1 if open_low else 0 <= value < 1)

@@ -28,6 +28,7 @@ import pandas as pd
 
 from helpers import clv, columns
 from helpers._checks import as_timestamp, examples
+from helpers.churn._common import sale_lines
 
 #: The bridge's steps and the lessons that act on each.
 STEPS = {"start": "02 (customer value)", "acquired": "04 (customer metrics), 07 (word of mouth)",
@@ -131,7 +132,7 @@ def customer_equity(orders: pd.DataFrame, observation_end, *, months: int = 12, 
     BG/NBD and Gamma-Gamma parameters, ``bgnbd_params`` and ``gamma_gamma_params``).
     """
     end = as_timestamp(observation_end, "observation_end")
-    sales = orders.loc[pd.to_numeric(orders[amount_col], errors="coerce") > 0]
+    sales = sale_lines(orders, amount_col)
     summary = clv.rfm_summary(sales, customer_col, timestamp_col, amount_col, observation_end=end, time_unit="W")
     bg = clv.BetaGeoModel().fit(summary)
     gg = clv.GammaGammaModel().fit(summary)
@@ -159,7 +160,7 @@ def equity_bridge_between(orders: pd.DataFrame, start, end, *, months: int = 12,
     value = {"months": months, "monthly_discount_rate": monthly_discount_rate, "margin": margin}
     v_start = customer_equity(orders, start, **value, **cols)
     v_end = customer_equity(orders, end, **value, **cols)
-    sales = orders.loc[pd.to_numeric(orders[amount_col], errors="coerce") > 0]
+    sales = sale_lines(orders, amount_col)
     day = sales[timestamp_col].dt.normalize()
     active = sales.loc[(day > start) & (day <= end), customer_col].unique()
     lost = v_start.index[~v_start.index.isin(active)]

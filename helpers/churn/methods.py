@@ -35,6 +35,7 @@ from sklearn.preprocessing import StandardScaler
 
 from helpers import clv, columns
 from helpers._checks import examples
+from helpers.churn._common import sale_lines
 from helpers.churn.split import ChurnSplit, churn_split
 
 #: Names of the methods in the comparison table.
@@ -54,7 +55,7 @@ def bgnbd_summary(orders: pd.DataFrame, split: ChurnSplit, *, customer_col: str 
     Returns are not purchases. Rows after the cut-off are left out and counted
     (``attrs["rows_after_observation_end"]``, :func:`helpers.clv.rfm_summary`).
     """
-    sales = orders.loc[pd.to_numeric(orders[amount_col], errors="coerce") > 0]
+    sales = sale_lines(orders, amount_col)
     summary = clv.rfm_summary(sales, customer_col, timestamp_col, amount_col, observation_end=split.cutoff,
                               time_unit="W")
     out = summary.reindex(split.features.index)
