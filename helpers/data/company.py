@@ -285,83 +285,44 @@ def load_company(path: str | Path | None = None, cache: bool = True, clean: bool
 
 
 # --------------------------------------------------------------------------- the sample's tables, one by one
-def _load(name: str, path) -> pd.DataFrame:
-    if path is not None:
-        return read_table(path, name)
-    spec = read_description(SAMPLE_TOML).tables[name]
-    return load_table(list(spec.files), name, **spec.options)[0]
+def _loader(name: str, doc: str):
+    """The function ``load_<name>(path=None)``: the sample's table ``name`` (raw), or the file at ``path``."""
+
+    def load(path=None) -> pd.DataFrame:
+        if path is not None:
+            return read_table(path, name)
+        spec = read_description(SAMPLE_TOML).tables[name]
+        return load_table(list(spec.files), name, **spec.options)[0]
+
+    load.__name__ = load.__qualname__ = f"load_{name}"
+    load.__doc__ = doc
+    return load
 
 
-def load_customers(path=None) -> pd.DataFrame:
-    """The loyalty-club register, one row per customer id (raw: faults included). See ``data/README.md``."""
-    return _load("customers", path)
-
-
-def load_orders(path=None) -> pd.DataFrame:
-    """Order lines (raw): one row per line; returns have negative quantity, amount and margin (euros)."""
-    return _load("orders", path)
-
-
-def load_products(path=None) -> pd.DataFrame:
-    """The product catalogue: list price and unit cost in euros."""
-    return _load("products", path)
-
-
-def load_stores(path=None) -> pd.DataFrame:
-    """The six stores."""
-    return _load("stores", path)
-
-
-def load_postal_codes(path=None) -> pd.DataFrame:
-    """The reference list of postal codes (town, area type)."""
-    return _load("postal_codes", path)
-
-
-def load_campaigns(path=None) -> pd.DataFrame:
-    """The campaigns: send date, channel, offer, audience, planned control share, cost per contact (euros)."""
-    return _load("campaigns", path)
-
-
-def load_campaign_members(path=None) -> pd.DataFrame:
-    """Campaign members with their group and outcomes in the response window (euros)."""
-    return _load("campaign_members", path)
-
-
-def load_automations(path=None) -> pd.DataFrame:
-    """The marketing-automation rules: trigger (days of silence), channel, offer, start date, holdout share,
-    outcome window (days) and cost per message (euros)."""
-    return _load("automations", path)
-
-
-def load_automation_members(path=None) -> pd.DataFrame:
-    """One row per firing of an automation rule: the member, the day, the group (holdout = ``control``) and the
-    outcomes in the rule's window (purchases; revenue and margin in euros)."""
-    return _load("automation_members", path)
-
-
-def load_survey(path=None) -> pd.DataFrame:
-    """NPS (0-10), CES (1-7) and driver ratings (1-5), one response per customer."""
-    return _load("survey", path)
-
-
-def load_referrals(path=None) -> pd.DataFrame:
-    """Member-gets-member referrals: who referred whom and when."""
-    return _load("referrals", path)
-
-
-def load_park_holders(path=None) -> pd.DataFrame:
-    """Aurora Park season-pass holders."""
-    return _load("park_holders", path)
-
-
-def load_park_seasons(path=None) -> pd.DataFrame:
-    """One row per holder and season held: visits, on-site spend (euros), pass price, renewal."""
-    return _load("park_seasons", path)
-
-
-def load_park_campaign(path=None) -> pd.DataFrame:
-    """The summer-2024 'come a third time' trigger test with its control group."""
-    return _load("park_campaign", path)
+load_customers = _loader("customers", "The loyalty-club register, one row per customer id (raw: faults included). "
+                                      "See ``data/README.md``.")
+load_orders = _loader("orders", "Order lines (raw): one row per line; returns have negative quantity, amount and "
+                                "margin (euros).")
+load_products = _loader("products", "The product catalogue: list price and unit cost in euros.")
+load_stores = _loader("stores", "The six stores.")
+load_postal_codes = _loader("postal_codes", "The reference list of postal codes (town, area type).")
+load_campaigns = _loader("campaigns", "The campaigns: send date, channel, offer, audience, planned control share, "
+                                      "cost per contact (euros).")
+load_campaign_members = _loader("campaign_members", "Campaign members with their group and outcomes in the response "
+                                                    "window (euros).")
+load_automations = _loader("automations", "The marketing-automation rules: trigger (days of silence), channel, offer, "
+                                          "start date, holdout share, outcome window (days) and cost per message "
+                                          "(euros).")
+load_automation_members = _loader("automation_members", "One row per firing of an automation rule: the member, the "
+                                                        "day, the group (holdout = ``control``) and the outcomes in "
+                                                        "the rule's window (purchases; revenue and margin in euros).")
+load_survey = _loader("survey", "NPS (0-10), CES (1-7) and driver ratings (1-5), one response per customer.")
+load_referrals = _loader("referrals", "Member-gets-member referrals: who referred whom and when.")
+load_park_holders = _loader("park_holders", "Aurora Park season-pass holders.")
+load_park_seasons = _loader("park_seasons", "One row per holder and season held: visits, on-site spend (euros), pass "
+                                            "price, renewal.")
+load_park_campaign = _loader("park_campaign", "The summer-2024 'come a third time' trigger test with its control "
+                                              "group.")
 
 
 def load_truth(name: str, truth_dir: str | Path | None = None) -> pd.DataFrame:
