@@ -229,21 +229,16 @@ def _error_text(error: dict | None) -> str:
 
 # ----------------------------------------------------------------------------- the company
 def _date(value) -> dt.date | None:
-    if value is None or value == "":
+    """A date (``datetime.date``, ``Timestamp``, ``2025-12-31`` or ``31.12.2025``) read as the package reads
+    company.toml (:func:`helpers._checks.as_timestamp`); None when missing or not a date."""
+    if not isinstance(value, (str, dt.date)) or value == "":
         return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if hasattr(value, "date") and callable(value.date):  # pandas Timestamp
-        return value.date()
-    text = str(value).strip()
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text[:10], fmt).date()
-        except ValueError:
-            continue
-    return None
+    from helpers._checks import as_timestamp
+
+    try:
+        return as_timestamp(value, "date").date()
+    except ValueError:
+        return None
 
 
 def fi_date(day: dt.date | None) -> str:
