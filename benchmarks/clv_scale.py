@@ -2,7 +2,7 @@
 
 Generates a synthetic transaction log from a BG/NBD-like process (three years of
 data, first purchases spread over the period, a Gamma purchase rate and a
-drop-out chance after each repeat purchase, log-normal amounts), then times
+drop-out chance after each repeat purchase, Gamma-distributed amounts), then times
 
 1. ``rfm_summary`` (10 M rows -> 1 M customers, in weeks),
 2. ``BetaGeoModel().fit`` (on the unique (frequency, recency, T) rows, weighted),
