@@ -108,10 +108,10 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import navigation  # noqa: E402
 import publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
 BUILD = ROOT / "build"
 SAMPLE_TOML = ROOT / "data" / "sample" / "company.toml"
 
@@ -183,7 +183,7 @@ def run_lesson(
         )
         return result
     nb = nbformat.read(executed, as_version=4)
-    result["title"] = publish.title(nb)
+    result["title"] = navigation.title(nb)
     result["skipped"] = publish.skipped_sections(nb)
     result["warnings"] = publish.warnings_in(nb)
     reason = publish.not_applicable(nb)
@@ -430,7 +430,7 @@ def _excluded(path: Path) -> bool:
 def lessons_to_run(selection: list[str], paths: list[str]) -> list[Path]:
     if paths:
         return [Path(p).resolve() for p in paths]
-    found = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    found = navigation.lessons()
     if selection:
         found = [p for p in found if any(p.name.startswith(s) for s in selection)]
     return found

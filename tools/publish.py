@@ -166,14 +166,6 @@ def warnings_in(nb) -> list[str]:
     return found
 
 
-def title(nb) -> str:
-    for cell in nb.cells:
-        found = heading(cell)
-        if found and found[0] == 1:
-            return found[1]
-    return "(untitled)"
-
-
 # ----------------------------------------------------------------------------- choosing cells
 def _is_course_section(text: str) -> bool:
     text = _NUMBERING.sub("", text.lower()).strip()
