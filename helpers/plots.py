@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import seaborn as sns
 
+from helpers._money import format_euro  # the one money format, re-exported here for the lessons
+
 #: The course palette: one colour per role, used consistently across lessons.
 PALETTE = ["#1b6ca8", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1", "#9c755f", "#bab0ac"]
 
@@ -30,16 +32,6 @@ def set_theme(font_scale: float = 1.0) -> None:
             "savefig.bbox": "tight",
         }
     )
-
-
-def format_euro(value: float, decimals: int = 0) -> str:
-    """Format a number as euros the Finnish way: ``12 345 €`` (thin space groups).
-
-    The course's one money format: prints, tables (:func:`euro_table`) and plot axes
-    (:func:`euro_axis`) all go through it.
-    """
-    text = f"{value:,.{decimals}f}".replace(",", "\u202f")
-    return f"{text} €"
 
 
 def euro_table(df, columns, decimals: int = 0):

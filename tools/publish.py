@@ -29,6 +29,8 @@ from jinja2 import Environment, FileSystemLoader
 from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter, SlidesExporter
 
+from helpers._money import format_euro
+
 TOOLS = Path(__file__).resolve().parent
 TEMPLATES = TOOLS / "templates"
 REVEAL = TOOLS / "vendor" / "reveal.js"
@@ -523,8 +525,8 @@ def copy_reveal(slides_dir: Path) -> Path:
 
 
 def euro(value: float) -> str:
-    """``12345.6`` -> ``12 346 €`` (no-break spaces: the course's money format)."""
-    return f"{value:,.0f}".replace(",", "\u00a0") + "\u00a0€"
+    """``12345.6`` -> ``12 346 €``: the course's one money format (``helpers._money.format_euro``)."""
+    return format_euro(value)
 
 
 _MONEY = re.compile(r"(-?\d{1,3}(?:,\d{3})+|-?\d+)(?:\.\d+)?\s?(?:€|EUR)")

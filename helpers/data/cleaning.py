@@ -26,6 +26,7 @@ import pandas as pd
 
 from helpers import columns as cols
 from helpers import vocabulary as voc
+from helpers._money import format_euro
 
 from .health import NONSENSE_AMOUNT, duplicate_customers, impossible_signup, order_rules
 
@@ -122,8 +123,8 @@ def _nonsense_amounts(company, tables: dict, report: _Report) -> None:
     if report.may("drop_nonsense_amounts", "nonsense_amount", "orders", int(bad.sum())):
         euros = orders.loc[bad, cols.AMOUNT].sum()
         tables["orders"] = orders[~bad].reset_index(drop=True)
-        money = f"{euros:,.0f}".replace(",", "\u202f")  # the course's one money format, 12 345 €
-        report.add("nonsense_amount", "orders", bad.sum(), f"order lines removed ({money} € of recorded amount)")
+        report.add("nonsense_amount", "orders", bad.sum(),
+                   f"order lines removed ({format_euro(euros)} of recorded amount)")
 
 
 def clean_company(company):
